@@ -1,0 +1,50 @@
+"""Samen's matching engine: the best set of buddy pairs for a whole waiting list, with reasons.
+
+Pure Python with numpy and scipy; it never imports the web app's frameworks. Frozen dataclasses in,
+frozen dataclasses out; ids are opaque. See the README for the rules it applies.
+"""
+
+from matcher.engine import propose_matches, rank_candidates
+from matcher.model import (
+    DAY_PARTS,
+    DAYS,
+    EARTH_RADIUS_KM,
+    SLOTS,
+    AgeRule,
+    MatcherInputError,
+    MatchResult,
+    MatchRules,
+    MatchStats,
+    Proposal,
+    Reason,
+    ReasonCode,
+    Resident,
+    Rule,
+    ScoreComponents,
+    UnmatchedResident,
+    Volunteer,
+    Weights,
+)
+
+__all__ = [
+    "DAYS",
+    "DAY_PARTS",
+    "EARTH_RADIUS_KM",
+    "SLOTS",
+    "AgeRule",
+    "MatchResult",
+    "MatchRules",
+    "MatchStats",
+    "MatcherInputError",
+    "Proposal",
+    "Reason",
+    "ReasonCode",
+    "Resident",
+    "Rule",
+    "ScoreComponents",
+    "UnmatchedResident",
+    "Volunteer",
+    "Weights",
+    "propose_matches",
+    "rank_candidates",
+]

@@ -1,0 +1,145 @@
+"""Candidate pairs within reach: spatial blocks, every feasible pair scored, the best kept.
+
+Only pairs within travel distance can be feasible, so residents are cut into compact groups and
+each group is judged against the volunteers a k-d tree finds within reach. Of each resident's
+feasible pairs the ``k`` best are kept for the solver; the best score left out is remembered per
+resident and per volunteer, so that the optimality certificate can prove that nothing left out
+could improve the result (see :mod:`matcher.solver`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.spatial import cKDTree
+
+from matcher.encoding import FloatArray, IntArray, Population
+from matcher.pairs import Block, evaluate_block
+
+#: Residents judged together in one block; large enough for fast matrix products, small enough
+#: that a block of a few thousand volunteers stays within a few tens of megabytes.
+CHUNK_RESIDENTS = 256
+#: How many of each resident's best feasible volunteers the solver sees at first.
+DEFAULT_CANDIDATES_PER_RESIDENT = 10
+
+_CHORD_MARGIN = 1e-9
+
+
+@dataclass
+class CandidateGraph:
+    """The pairs handed to the solver, and bounds on the pairs that were left out."""
+
+    resident: IntArray
+    volunteer: IntArray
+    score: FloatArray
+    feasible_count: IntArray  # feasible volunteers per resident, kept or not
+    resident_bound: FloatArray  # best score of a feasible pair left out, per resident (-inf: none)
+    volunteer_bound: FloatArray  # the same per volunteer
+
+    @property
+    def size(self) -> int:
+        return len(self.resident)
+
+
+def eligible_volunteers(pop: Population, programme: int) -> IntArray:
+    """Volunteers who could take anyone in ``programme``: they offer it, fit its age rule, have room."""
+    ok = pop.volunteer_offers[:, programme] & pop.volunteer_age_ok[:, programme] & (pop.capacity >= 1)
+    return np.flatnonzero(ok).astype(np.int64)
+
+
+def residents_asking(pop: Population, programme: int) -> IntArray:
+    return np.flatnonzero(pop.resident_programme == programme).astype(np.int64)
+
+
+def compact_groups(xyz: FloatArray, max_size: int, max_radius: float) -> list[IntArray]:
+    """Split points into groups of at most ``max_size`` that each fit in a ball of ``max_radius``.
+
+    Median splits along the widest axis, as a k-d tree does; a group's ball plus the travel reach
+    then finds few volunteers that are out of reach, even for thinly spread rural residents.
+    """
+    groups: list[IntArray] = []
+    pending = [np.arange(len(xyz), dtype=np.int64)]
+    while pending:
+        members = pending.pop()
+        points = xyz[members]
+        centre = points.mean(axis=0)
+        radius = float(np.sqrt(((points - centre) ** 2).sum(axis=1)).max())
+        if len(members) <= max_size and (radius <= max_radius or len(members) == 1):
+            groups.append(members)
+            continue
+        axis = int(np.argmax(points.max(axis=0) - points.min(axis=0)))
+        half = len(members) // 2
+        order = np.argpartition(points[:, axis], half)
+        pending.extend((members[order[:half]], members[order[half:]]))
+    return groups
+
+
+def blocks_within_reach(
+    pop: Population, programme: int, rows: IntArray, cols: IntArray, *, with_reasons: bool = False
+) -> Iterator[Block]:
+    """Judge ``rows`` (all asking for ``programme``) against those of ``cols`` within their reach.
+
+    Volunteers outside every resident's reach are never put in a block: they are all blocked by
+    distance. A block may have no columns.
+    """
+    if len(rows) == 0 or len(cols) == 0:
+        return
+    volunteer_tree = cKDTree(pop.volunteers.xyz[cols])
+    resident_xyz = pop.residents.xyz[rows]
+    reach = pop.residents.reach_chord[rows]
+    for group in compact_groups(resident_xyz, CHUNK_RESIDENTS, float(reach.max()) / 3.0):
+        group_xyz = resident_xyz[group]
+        centre = group_xyz.mean(axis=0)
+        radius = float(np.sqrt(((group_xyz - centre) ** 2).sum(axis=1)).max())
+        found = volunteer_tree.query_ball_point(centre, radius + float(reach[group].max()) + _CHORD_MARGIN)
+        block_cols = np.sort(cols[np.asarray(found, dtype=np.int64)])
+        yield evaluate_block(pop, programme, rows[group], block_cols, with_reasons=with_reasons)
+
+
+def build_candidates(pop: Population, per_resident: int = DEFAULT_CANDIDATES_PER_RESIDENT) -> CandidateGraph:
+    """Score every feasible pair and keep each resident's ``per_resident`` best."""
+    n_res, n_vol = pop.n_residents, pop.n_volunteers
+    feasible_count = np.zeros(n_res, dtype=np.int64)
+    resident_bound = np.full(n_res, -np.inf)
+    volunteer_bound = np.full(n_vol, -np.inf)
+    kept_res: list[IntArray] = []
+    kept_vol: list[IntArray] = []
+    kept_score: list[FloatArray] = []
+
+    for programme in range(len(pop.programmes)):
+        rows = residents_asking(pop, programme)
+        rows = rows[pop.resident_age_ok[rows]]
+        for block in blocks_within_reach(pop, programme, rows, eligible_volunteers(pop, programme)):
+            score = block.score
+            if score.size == 0:
+                continue
+            feasible_count[block.rows] = np.isfinite(score).sum(axis=1)
+            n_cols = score.shape[1]
+            if n_cols > per_resident:
+                # argpartition around position k puts the k best first and the best one left out at k.
+                order = np.argpartition(-score, per_resident, axis=1)
+                top = order[:, :per_resident]
+                resident_bound[block.rows] = np.take_along_axis(
+                    score, order[:, per_resident : per_resident + 1], axis=1
+                )[:, 0]
+            else:
+                top = np.broadcast_to(np.arange(n_cols), (len(block.rows), n_cols))
+            top_score = np.take_along_axis(score, top, axis=1)
+            keep = np.isfinite(top_score)
+            kept_res.append(np.broadcast_to(block.rows[:, None], top.shape)[keep])
+            kept_vol.append(block.cols[top[keep]])
+            kept_score.append(top_score[keep])
+            if n_cols > per_resident:
+                np.put_along_axis(score, top, -np.inf, axis=1)
+                volunteer_bound[block.cols] = np.maximum(volunteer_bound[block.cols], score.max(axis=0))
+
+    return CandidateGraph(
+        resident=np.concatenate(kept_res) if kept_res else np.zeros(0, dtype=np.int64),
+        volunteer=np.concatenate(kept_vol) if kept_vol else np.zeros(0, dtype=np.int64),
+        score=np.concatenate(kept_score) if kept_score else np.zeros(0),
+        feasible_count=feasible_count,
+        resident_bound=resident_bound,
+        volunteer_bound=volunteer_bound,
+    )

@@ -1,0 +1,231 @@
+"""Both sides of a run turned into numpy arrays, once, so that pairs can be judged in blocks."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Hashable, Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from matcher.model import EARTH_RADIUS_KM, SLOTS, AgeRule, MatchRules, Resident, Volunteer, Weights
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+CountArray = npt.NDArray[np.float32]
+
+_SLOT_INDEX = {slot: i for i, slot in enumerate(SLOTS)}
+NO_GENDER = -1
+NO_PREFERENCE = -2
+
+
+def unit_vectors(lat_deg: FloatArray, lon_deg: FloatArray) -> FloatArray:
+    """Points on the unit sphere; the chord between two of them gives the haversine distance."""
+    lat, lon = np.radians(lat_deg), np.radians(lon_deg)
+    cos_lat = np.cos(lat)
+    return np.column_stack((cos_lat * np.cos(lon), cos_lat * np.sin(lon), np.sin(lat)))
+
+
+def chord_for_km(distance_km: FloatArray | float) -> FloatArray:
+    """The straight-line chord on the unit sphere that spans ``distance_km`` along the surface."""
+    angle = np.minimum(np.asarray(distance_km, dtype=np.float64) / EARTH_RADIUS_KM, math.pi)
+    return np.asarray(2.0 * np.sin(angle / 2.0), dtype=np.float64)
+
+
+def km_for_chord(chord: FloatArray) -> FloatArray:
+    """Great-circle distance for a unit-sphere chord: 2R asin(c/2), the haversine formula's own form."""
+    return np.asarray(2.0 * EARTH_RADIUS_KM * np.arcsin(np.minimum(chord / 2.0, 1.0)), dtype=np.float64)
+
+
+def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance in km between two points given in degrees (haversine formula)."""
+    phi1, phi2 = math.radians(lat1), math.radians(lat2)
+    half_dphi = (phi2 - phi1) / 2.0
+    half_dlambda = math.radians(lon2 - lon1) / 2.0
+    a = math.sin(half_dphi) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(half_dlambda) ** 2
+    return 2.0 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
+
+
+def _indicator(sets: Sequence[frozenset[str]], vocabulary: Sequence[str]) -> CountArray:
+    """A 0/1 matrix, one row a person and one column a word, so a matrix product counts overlaps."""
+    column = {word: j for j, word in enumerate(vocabulary)}
+    matrix = np.zeros((len(sets), len(vocabulary)), dtype=np.float32)
+    for i, words in enumerate(sets):
+        for word in words:
+            j = column.get(word)
+            if j is not None:
+                matrix[i, j] = 1.0
+    return matrix
+
+
+def _sizes(sets: Sequence[frozenset[str]]) -> IntArray:
+    return np.fromiter((len(s) for s in sets), dtype=np.int64, count=len(sets))
+
+
+def _shared_vocabulary(left: Iterable[frozenset[str]], right: Iterable[frozenset[str]]) -> list[str]:
+    # Only words that occur on both sides can ever be shared; sorting keeps runs reproducible
+    # whatever the interpreter's string hashing.
+    return sorted(frozenset().union(*left) & frozenset().union(*right))
+
+
+@dataclass
+class Side:
+    """One side of a run as arrays; row i is the i-th person in input order."""
+
+    ids: tuple[Hashable, ...]
+    xyz: FloatArray
+    reach_km: FloatArray  # own travel limit already capped by the rules' limit
+    reach_chord: FloatArray
+    slots: CountArray
+    slot_count: IntArray
+    interests: CountArray
+    interest_count: IntArray
+    languages: CountArray
+    language_count: IntArray
+    age: FloatArray  # NaN when unknown
+    gender: IntArray  # NO_GENDER when unknown
+
+
+@dataclass
+class Population:
+    """Volunteers, residents and the rules of one run in array form."""
+
+    volunteers: Side
+    residents: Side
+    rules: MatchRules
+    programmes: tuple[str, ...]  # the programmes residents ask for
+    resident_programme: IntArray  # index into programmes
+    volunteer_offers: BoolArray  # (volunteers, programmes)
+    capacity: IntArray
+    preferred_gender: IntArray  # NO_PREFERENCE when none
+    waiting_score: FloatArray
+    waiting_days: IntArray
+    volunteer_age_ok: BoolArray  # (volunteers, programmes): the programme's volunteer-side age rule
+    resident_age_ok: BoolArray  # per resident, for the programme they ask for
+    excluded: dict[int, IntArray]  # resident row -> volunteer rows excluded for that resident
+    weights: FloatArray  # distance, interests, availability, waiting; normalised to sum 1
+
+    @property
+    def n_volunteers(self) -> int:
+        return len(self.volunteers.ids)
+
+    @property
+    def n_residents(self) -> int:
+        return len(self.residents.ids)
+
+
+def _age_ok(ages: FloatArray, low: int | None, high: int | None) -> BoolArray:
+    if low is None and high is None:
+        return np.ones(len(ages), dtype=bool)
+    ok = ~np.isnan(ages)
+    if low is not None:
+        ok &= ages >= low
+    if high is not None:
+        ok &= ages <= high
+    return np.asarray(ok, dtype=bool)
+
+
+def _side(
+    people: Sequence[Volunteer | Resident],
+    rules: MatchRules,
+    interest_words: Sequence[str],
+    language_words: Sequence[str],
+    gender_codes: dict[str, int],
+) -> Side:
+    lat = np.fromiter((p.lat for p in people), dtype=np.float64, count=len(people))
+    lon = np.fromiter((p.lon for p in people), dtype=np.float64, count=len(people))
+    reach = np.fromiter(
+        (min(rules.max_distance_km, p.max_distance_km or math.inf) for p in people),
+        dtype=np.float64,
+        count=len(people),
+    )
+    slots = np.zeros((len(people), len(SLOTS)), dtype=np.float32)
+    for i, person in enumerate(people):
+        for slot in person.availability:
+            slots[i, _SLOT_INDEX[slot]] = 1.0
+    return Side(
+        ids=tuple(p.id for p in people),
+        xyz=unit_vectors(lat, lon),
+        reach_km=reach,
+        reach_chord=chord_for_km(reach),
+        slots=slots,
+        slot_count=slots.sum(axis=1).astype(np.int64),
+        interests=_indicator([p.interests for p in people], interest_words),
+        interest_count=_sizes([p.interests for p in people]),
+        languages=_indicator([p.languages for p in people], language_words),
+        language_count=_sizes([p.languages for p in people]),
+        age=np.array([math.nan if p.age is None else float(p.age) for p in people], dtype=np.float64),
+        gender=np.array([NO_GENDER if p.gender is None else gender_codes[p.gender] for p in people], dtype=np.int64),
+    )
+
+
+def normalised_weights(weights: Weights) -> FloatArray:
+    raw = np.array([weights.distance, weights.interests, weights.availability, weights.waiting], dtype=np.float64)
+    return np.asarray(raw / raw.sum(), dtype=np.float64)
+
+
+def encode(volunteers: Sequence[Volunteer], residents: Sequence[Resident], rules: MatchRules) -> Population:
+    """Turn validated input into arrays."""
+    interest_words = _shared_vocabulary((v.interests for v in volunteers), (r.interests for r in residents))
+    language_words = _shared_vocabulary((v.languages for v in volunteers), (r.languages for r in residents))
+    people: list[Volunteer | Resident] = [*volunteers, *residents]
+    genders = sorted(
+        {p.gender for p in people if p.gender is not None}
+        | {r.preferred_gender for r in residents if r.preferred_gender is not None}
+    )
+    gender_codes = {g: i for i, g in enumerate(genders)}
+    programmes = tuple(sorted({r.programme for r in residents}))
+    programme_index = {p: i for i, p in enumerate(programmes)}
+
+    volunteer_side = _side(volunteers, rules, interest_words, language_words, gender_codes)
+    resident_side = _side(residents, rules, interest_words, language_words, gender_codes)
+    resident_programme = np.array([programme_index[r.programme] for r in residents], dtype=np.int64)
+
+    offers = np.zeros((len(volunteers), len(programmes)), dtype=bool)
+    for i, volunteer in enumerate(volunteers):
+        for programme in volunteer.programmes:
+            j = programme_index.get(programme)
+            if j is not None:
+                offers[i, j] = True
+
+    volunteer_age_ok = np.ones((len(volunteers), len(programmes)), dtype=bool)
+    resident_age_ok = np.ones(len(residents), dtype=bool)
+    for programme, j in programme_index.items():
+        age_rule = rules.age_rules.get(programme, AgeRule())
+        volunteer_age_ok[:, j] = _age_ok(volunteer_side.age, age_rule.volunteer_min_age, age_rule.volunteer_max_age)
+        in_programme = resident_programme == j
+        resident_age_ok[in_programme] = _age_ok(
+            resident_side.age[in_programme], age_rule.resident_min_age, age_rule.resident_max_age
+        )
+
+    volunteer_row = {v.id: i for i, v in enumerate(volunteers)}
+    resident_row = {r.id: i for i, r in enumerate(residents)}
+    excluded_lists: dict[int, list[int]] = {}
+    for volunteer_id, resident_id in rules.excluded_pairs:
+        v, r = volunteer_row.get(volunteer_id), resident_row.get(resident_id)
+        if v is not None and r is not None:
+            excluded_lists.setdefault(r, []).append(v)
+
+    horizon = float(rules.waiting_horizon_days)
+    waiting_days = np.fromiter((r.waiting_days for r in residents), dtype=np.int64, count=len(residents))
+    return Population(
+        volunteers=volunteer_side,
+        residents=resident_side,
+        rules=rules,
+        programmes=programmes,
+        resident_programme=resident_programme,
+        volunteer_offers=offers,
+        capacity=np.fromiter((v.capacity for v in volunteers), dtype=np.int64, count=len(volunteers)),
+        preferred_gender=np.array(
+            [NO_PREFERENCE if r.preferred_gender is None else gender_codes[r.preferred_gender] for r in residents],
+            dtype=np.int64,
+        ),
+        waiting_score=np.minimum(waiting_days / horizon, 1.0),
+        waiting_days=waiting_days,
+        volunteer_age_ok=volunteer_age_ok,
+        resident_age_ok=resident_age_ok,
+        excluded={r: np.array(sorted(set(vs)), dtype=np.int64) for r, vs in excluded_lists.items()},
+        weights=normalised_weights(rules.weights),
+    )

@@ -1,0 +1,206 @@
+"""The engine's two entry points: a whole waiting list at once, or one resident's best candidates."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+
+import numpy as np
+
+from matcher.candidates import (
+    DEFAULT_CANDIDATES_PER_RESIDENT,
+    CandidateGraph,
+    blocks_within_reach,
+    build_candidates,
+    eligible_volunteers,
+)
+from matcher.encoding import FloatArray, IntArray, Population, encode
+from matcher.explain import describe_pair, explain_unmatched
+from matcher.model import MatcherInputError, MatchResult, MatchRules, MatchStats, Proposal, Resident, Volunteer
+from matcher.pairs import evaluate_block
+from matcher.solver import SCORE_TOLERANCE, Assignment, dual_prices, solve_assignment
+from matcher.validation import validate_residents, validate_rules, validate_volunteers
+
+DEFAULT_RULES = MatchRules()
+
+
+def _improving_pairs(
+    pop: Population, graph: CandidateGraph, assignment: Assignment, per_resident: int
+) -> tuple[IntArray, IntArray, FloatArray]:
+    """Left-out pairs that break the dual certificate, up to ``per_resident`` per resident.
+
+    A left-out pair (r, v) could improve the assignment only if ``bonus + s > u[r] + p[v]``. Its
+    score is at most the best left-out score of r and of v, so most residents and volunteers are
+    cleared by those bounds alone and only the rest are scored again.
+    """
+    resident_price, volunteer_price = dual_prices(
+        assignment, pop.capacity, graph.resident, graph.volunteer, graph.score
+    )
+    # Pair (r, v) improves when s - p[v] > threshold[r].
+    threshold = resident_price - assignment.bonus + SCORE_TOLERANCE
+    suspects = np.flatnonzero(graph.resident_bound > threshold)
+    volunteer_room = graph.volunteer_bound - volunteer_price
+    kept_keys = np.sort(graph.resident * pop.n_volunteers + graph.volunteer)
+
+    found_res: list[IntArray] = []
+    found_vol: list[IntArray] = []
+    found_score: list[FloatArray] = []
+    for programme in range(len(pop.programmes)):
+        rows = suspects[pop.resident_programme[suspects] == programme]
+        if len(rows) == 0:
+            continue
+        cols = eligible_volunteers(pop, programme)
+        cols = cols[volunteer_room[cols] > threshold[rows].min()]
+        for block in blocks_within_reach(pop, programme, rows, cols):
+            if block.score.size == 0:
+                continue
+            margin = block.score - volunteer_price[block.cols][None, :] - threshold[block.rows][:, None]
+            keys = block.rows[:, None] * pop.n_volunteers + block.cols[None, :]
+            position = np.minimum(np.searchsorted(kept_keys, keys), len(kept_keys) - 1)
+            margin[kept_keys[position] == keys] = -np.inf
+            take = min(per_resident, margin.shape[1])
+            best = np.argpartition(-margin, take - 1, axis=1)[:, :take]
+            best_margin = np.take_along_axis(margin, best, axis=1)
+            improving = best_margin > 0
+            found_res.append(np.broadcast_to(block.rows[:, None], best.shape)[improving])
+            found_vol.append(block.cols[best[improving]])
+            found_score.append(np.take_along_axis(block.score, best, axis=1)[improving])
+    if not found_res:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, np.zeros(0)
+    return np.concatenate(found_res), np.concatenate(found_vol), np.concatenate(found_score)
+
+
+def propose_matches(
+    volunteers: Iterable[Volunteer],
+    residents: Iterable[Resident],
+    rules: MatchRules = DEFAULT_RULES,
+    *,
+    candidates_per_resident: int = DEFAULT_CANDIDATES_PER_RESIDENT,
+) -> MatchResult:
+    """Propose the best set of (volunteer, resident) pairs for a whole waiting list.
+
+    Among all assignments that use feasible pairs only (each resident at most one volunteer, each
+    volunteer at most ``capacity`` residents) the result matches as many residents as possible and,
+    among those, has the highest total score. It is exactly optimal: the solver works on each
+    resident's best ``candidates_per_resident`` pairs and an LP-duality certificate proves that no
+    other feasible pair could improve it (pairs that could are added and the solve repeated).
+
+    Parameters
+    ----------
+    volunteers, residents : iterables of :class:`Volunteer` and :class:`Resident`
+        Ids must be unique per side; any hashable works.
+    rules : MatchRules
+        Hard rules and weights.
+    candidates_per_resident : int
+        Tuning only: how many candidates per resident the first solve sees. Never changes the result.
+
+    Returns
+    -------
+    MatchResult
+        ``proposals`` in resident input order, each with its components and the facts behind them;
+        ``unmatched`` residents in input order, each with structured reasons; run ``stats``.
+
+    Raises
+    ------
+    MatcherInputError
+        On invalid input; the message names the id and the field.
+
+    Examples
+    --------
+    >>> from matcher import MatchRules, Resident, Volunteer, propose_matches
+    >>> anna = Volunteer(id="anna", lat=52.040, lon=4.320, availability={"tue-evening"},
+    ...                  interests={"wandelen", "koken"}, programmes={"buddy"})
+    >>> kees = Resident(id="kees", lat=52.045, lon=4.325, programme="buddy",
+    ...                 availability={"tue-evening", "sat-morning"}, interests={"koken"})
+    >>> result = propose_matches([anna], [kees])
+    >>> [(p.volunteer_id, p.resident_id) for p in result.proposals]
+    [('anna', 'kees')]
+    >>> result.proposals[0].shared_interests, result.proposals[0].shared_slots
+    (('koken',), ('tue-evening',))
+    """
+    started = time.perf_counter()
+    rules = validate_rules(rules)
+    volunteer_list = validate_volunteers(volunteers)
+    resident_list = validate_residents(residents)
+    if (
+        isinstance(candidates_per_resident, bool)
+        or not isinstance(candidates_per_resident, int)
+        or candidates_per_resident < 1
+    ):
+        raise MatcherInputError(f"candidates_per_resident must be a whole number >= 1, got {candidates_per_resident!r}")
+
+    pop = encode(volunteer_list, resident_list, rules)
+    graph = build_candidates(pop, candidates_per_resident)
+    feasible_pairs = int(graph.feasible_count.sum())
+    scored = time.perf_counter()
+
+    assignment = solve_assignment(pop.n_residents, pop.capacity, graph.resident, graph.volunteer, graph.score)
+    rounds = 1
+    # When every feasible pair was a candidate the solve is exact as it stands.
+    while np.isfinite(graph.resident_bound).any():
+        extra_res, extra_vol, extra_score = _improving_pairs(pop, graph, assignment, candidates_per_resident)
+        if len(extra_res) == 0:
+            break
+        first_new_edge = graph.size
+        graph.resident = np.concatenate((graph.resident, extra_res))
+        graph.volunteer = np.concatenate((graph.volunteer, extra_vol))
+        graph.score = np.concatenate((graph.score, extra_score))
+        assignment = solve_assignment(
+            pop.n_residents, pop.capacity, graph.resident, graph.volunteer, graph.score, assignment, first_new_edge
+        )
+        rounds += 1
+    solved = time.perf_counter()
+
+    matched_rows = np.flatnonzero(assignment.matched_edge >= 0)
+    proposals = tuple(
+        describe_pair(volunteer_list[int(graph.volunteer[edge])], resident_list[row], pop, float(graph.score[edge]))
+        for row, edge in zip(matched_rows.tolist(), assignment.matched_edge[matched_rows].tolist(), strict=True)
+    )
+    unmatched = explain_unmatched(pop, np.flatnonzero(assignment.matched_edge < 0), resident_list)
+    finished = time.perf_counter()
+    stats = MatchStats(
+        volunteers=pop.n_volunteers,
+        residents=pop.n_residents,
+        feasible_pairs=feasible_pairs,
+        candidate_pairs=graph.size,
+        matched=len(proposals),
+        total_score=float(sum(p.score for p in proposals)),
+        certificate_rounds=rounds,
+        seconds_scoring=scored - started,
+        seconds_solving=solved - scored,
+        seconds_total=finished - started,
+    )
+    return MatchResult(proposals=proposals, unmatched=unmatched, stats=stats)
+
+
+def rank_candidates(
+    resident: Resident, volunteers: Iterable[Volunteer], rules: MatchRules = DEFAULT_RULES, k: int = 5
+) -> tuple[Proposal, ...]:
+    """The ``k`` best feasible volunteers for one resident, best first, for choosing by hand.
+
+    Ties keep the volunteers' input order. Capacity counts as in :func:`propose_matches`: pass a
+    volunteer's remaining room as ``capacity``.
+
+    Examples
+    --------
+    >>> from matcher import Resident, Volunteer, rank_candidates
+    >>> near = Volunteer(id="near", lat=52.040, lon=4.320, availability={"mon-morning"}, programmes={"buddy"})
+    >>> far = Volunteer(id="far", lat=52.060, lon=4.340, availability={"mon-morning"}, programmes={"buddy"})
+    >>> ria = Resident(id="ria", lat=52.041, lon=4.321, programme="buddy", availability={"mon-morning"})
+    >>> [c.volunteer_id for c in rank_candidates(ria, [far, near], k=2)]
+    ['near', 'far']
+    """
+    rules = validate_rules(rules)
+    (checked_resident,) = validate_residents([resident])
+    volunteer_list = validate_volunteers(volunteers)
+    if isinstance(k, bool) or not isinstance(k, int) or k < 1:
+        raise MatcherInputError(f"k must be a whole number >= 1, got {k!r}")
+    if not volunteer_list:
+        return ()
+    pop = encode(volunteer_list, [checked_resident], rules)
+    block = evaluate_block(pop, 0, np.zeros(1, dtype=np.int64), np.arange(len(volunteer_list), dtype=np.int64))
+    score = block.score[0]
+    feasible = np.flatnonzero(np.isfinite(score))
+    best = feasible[np.lexsort((feasible, -score[feasible]))][:k]
+    return tuple(describe_pair(volunteer_list[i], checked_resident, pop, float(score[i])) for i in best.tolist())

@@ -1,0 +1,94 @@
+"""The facts behind each proposal and the reasons each unmatched resident is still waiting."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from matcher.candidates import blocks_within_reach
+from matcher.encoding import IntArray, Population, haversine_km
+from matcher.model import (
+    SLOTS,
+    Proposal,
+    Reason,
+    ReasonCode,
+    Resident,
+    Rule,
+    ScoreComponents,
+    UnmatchedResident,
+    Volunteer,
+)
+from matcher.pairs import RULE_ORDER
+
+
+def _share(shared: int, left: int, right: int) -> float:
+    smaller = min(left, right)
+    return shared / smaller if smaller else 0.0
+
+
+def describe_pair(volunteer: Volunteer, resident: Resident, pop: Population, score: float) -> Proposal:
+    """A proposal with its components recomputed from the two people, for display and audit."""
+    rules = pop.rules
+    limit = min(rules.max_distance_km, volunteer.max_distance_km or np.inf, resident.max_distance_km or np.inf)
+    distance = haversine_km(volunteer.lat, volunteer.lon, resident.lat, resident.lon)
+    shared_interests = tuple(sorted(volunteer.interests & resident.interests))
+    shared_slots = tuple(slot for slot in SLOTS if slot in volunteer.availability and slot in resident.availability)
+    components = ScoreComponents(
+        distance=min(1.0, max(0.0, 1.0 - distance / limit)),
+        interests=_share(len(shared_interests), len(volunteer.interests), len(resident.interests)),
+        availability=_share(len(shared_slots), len(volunteer.availability), len(resident.availability)),
+        waiting=min(resident.waiting_days / rules.waiting_horizon_days, 1.0),
+    )
+    return Proposal(
+        volunteer_id=volunteer.id,
+        resident_id=resident.id,
+        score=score,
+        components=components,
+        distance_km=distance,
+        max_distance_km=float(limit),
+        shared_interests=shared_interests,
+        shared_slots=shared_slots,
+        shared_languages=tuple(sorted(volunteer.languages & resident.languages)),
+        waiting_days=resident.waiting_days,
+    )
+
+
+def explain_unmatched(
+    pop: Population, unmatched_rows: IntArray, residents: Sequence[Resident]
+) -> tuple[UnmatchedResident, ...]:
+    """Per unmatched resident: how many volunteers each rule blocked, and how many feasible ones went elsewhere."""
+    n_rules = len(RULE_ORDER)
+    # counts[i, 0] feasible volunteers, counts[i, c] volunteers whose first failing rule is rule c.
+    counts = np.zeros((pop.n_residents, n_rules + 1), dtype=np.int64)
+    programme_col = 1 + RULE_ORDER.index(Rule.PROGRAMME)
+    distance_col = 1 + RULE_ORDER.index(Rule.DISTANCE)
+    for programme in range(len(pop.programmes)):
+        rows = unmatched_rows[pop.resident_programme[unmatched_rows] == programme]
+        if len(rows) == 0:
+            continue
+        offering = np.flatnonzero(pop.volunteer_offers[:, programme]).astype(np.int64)
+        counts[rows, programme_col] = pop.n_volunteers - len(offering)
+        counts[rows, distance_col] = len(offering)  # until a block shows them within reach
+        for block in blocks_within_reach(pop, programme, rows, offering, with_reasons=True):
+            assert block.first_failed is not None
+            counts[block.rows, distance_col] -= len(block.cols)
+            for code in range(n_rules + 1):
+                counts[block.rows, code] += (block.first_failed == code).sum(axis=1)
+
+    explained = []
+    for row in unmatched_rows.tolist():
+        reasons: list[Reason] = []
+        if pop.n_volunteers == 0:
+            reasons.append(Reason(ReasonCode.NO_VOLUNTEERS, 0))
+        if counts[row, 0]:
+            reasons.append(Reason(ReasonCode.ASSIGNED_ELSEWHERE, int(counts[row, 0])))
+        for code, rule in enumerate(RULE_ORDER, start=1):
+            if counts[row, code]:
+                reasons.append(Reason(ReasonCode.blocked_by(rule), int(counts[row, code])))
+        explained.append(
+            UnmatchedResident(
+                resident_id=residents[row].id, reasons=tuple(reasons), feasible_volunteers=int(counts[row, 0])
+            )
+        )
+    return tuple(explained)

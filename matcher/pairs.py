@@ -1,0 +1,139 @@
+"""Judging (resident, volunteer) pairs a block at a time: the hard rules and the score.
+
+Everything here works on a dense block of residents (rows) by volunteers (columns), with matrix
+products doing the counting: 0/1 indicator matrices multiplied give shared slots, interests and
+languages for a whole block at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from matcher.encoding import NO_PREFERENCE, BoolArray, CountArray, FloatArray, IntArray, Population, km_for_chord
+from matcher.model import Rule
+
+#: Code 0 means feasible; code ``i + 1`` means rule ``RULE_ORDER[i]`` was the first to fail.
+RULE_ORDER: tuple[Rule, ...] = tuple(Rule)
+
+
+@dataclass
+class Block:
+    """Scores of a block of pairs; ``score`` is ``-inf`` where a pair is infeasible."""
+
+    rows: IntArray
+    cols: IntArray
+    score: FloatArray
+    distance_km: FloatArray
+    limit_km: FloatArray
+    first_failed: npt.NDArray[np.uint8] | None = None
+
+    @property
+    def feasible(self) -> BoolArray:
+        return np.asarray(np.isfinite(self.score), dtype=bool)
+
+
+def _share_ratio(shared: CountArray, left: IntArray, right: IntArray) -> FloatArray:
+    """|shared| / min(|A|, |B|), and 0 where either side is empty."""
+    smaller = np.minimum(left[:, None], right[None, :]).astype(np.float64)
+    ratio = np.zeros(shared.shape, dtype=np.float64)
+    np.divide(shared, smaller, out=ratio, where=smaller > 0)
+    return ratio
+
+
+def _excluded_mask(pop: Population, rows: IntArray, cols: IntArray) -> BoolArray | None:
+    """True where a pair is excluded; ``cols`` must be sorted. None when the block has none."""
+    mask: BoolArray | None = None
+    for i, resident in enumerate(rows.tolist()):
+        excluded = pop.excluded.get(resident)
+        if excluded is None:
+            continue
+        positions = np.searchsorted(cols, excluded)
+        inside = positions < len(cols)
+        positions = positions[inside]
+        positions = positions[cols[positions] == excluded[inside]]
+        if len(positions):
+            if mask is None:
+                mask = np.zeros((len(rows), len(cols)), dtype=bool)
+            mask[i, positions] = True
+    return mask
+
+
+def evaluate_block(
+    pop: Population, programme: int, rows: IntArray, cols: IntArray, *, with_reasons: bool = False
+) -> Block:
+    """Judge every pair of ``rows`` (residents who all ask for ``programme``) by sorted ``cols``.
+
+    With ``with_reasons`` the block also records, per pair, the first rule that failed.
+    """
+    res, vol, rules = pop.residents, pop.volunteers, pop.rules
+
+    # Rules that depend on one person only are folded into one row and one column vector.
+    programme_ok = pop.volunteer_offers[cols, programme]
+    age_ok_col = pop.volunteer_age_ok[cols, programme]
+    age_ok_row = pop.resident_age_ok[rows]
+    capacity_ok = pop.capacity[cols] >= 1
+
+    # Chord lengths from a matrix product; centring on the block keeps the subtraction accurate
+    # at distances of metres.
+    centre = res.xyz[rows].mean(axis=0)
+    a, b = res.xyz[rows] - centre, vol.xyz[cols] - centre
+    chord_sq = (a * a).sum(axis=1)[:, None] + (b * b).sum(axis=1)[None, :] - 2.0 * (a @ b.T)
+    np.maximum(chord_sq, 0.0, out=chord_sq)
+    distance = km_for_chord(np.sqrt(chord_sq))
+    limit = np.minimum(res.reach_km[rows][:, None], vol.reach_km[cols][None, :])
+    distance_ok = distance <= limit
+
+    common_slots = res.slots[rows] @ vol.slots[cols].T
+    slots_ok = common_slots >= rules.min_common_slots
+
+    if rules.require_common_language:
+        shared_language = (res.languages[rows] @ vol.languages[cols].T) > 0
+        language_ok = (
+            shared_language | (res.language_count[rows] == 0)[:, None] | (vol.language_count[cols] == 0)[None, :]
+        )
+    else:
+        language_ok = np.ones(distance.shape, dtype=bool)
+
+    preference = pop.preferred_gender[rows]
+    gender_ok = (preference == NO_PREFERENCE)[:, None] | (vol.gender[cols][None, :] == preference[:, None])
+
+    excluded = _excluded_mask(pop, rows, cols)
+
+    weights = pop.weights
+    score = weights[0] * np.clip(1.0 - distance / limit, 0.0, 1.0)
+    score += weights[1] * _share_ratio(
+        res.interests[rows] @ vol.interests[cols].T, res.interest_count[rows], vol.interest_count[cols]
+    )
+    score += weights[2] * _share_ratio(common_slots, res.slot_count[rows], vol.slot_count[cols])
+    score += (weights[3] * pop.waiting_score[rows])[:, None]
+    score_ok = score >= rules.min_score
+
+    feasible = distance_ok & slots_ok & language_ok & gender_ok & score_ok
+    feasible &= (programme_ok & age_ok_col & capacity_ok)[None, :]
+    feasible &= age_ok_row[:, None]
+    if excluded is not None:
+        feasible &= ~excluded
+    score[~feasible] = -np.inf
+
+    first_failed = None
+    if with_reasons:
+        age_ok = age_ok_row[:, None] & age_ok_col[None, :]
+        checks = {
+            Rule.PROGRAMME: np.broadcast_to(programme_ok[None, :], score.shape),
+            Rule.DISTANCE: distance_ok,
+            Rule.AVAILABILITY: slots_ok,
+            Rule.LANGUAGE: language_ok,
+            Rule.GENDER: gender_ok,
+            Rule.AGE: age_ok,
+            Rule.EXCLUDED: ~excluded if excluded is not None else np.ones(score.shape, dtype=bool),
+            Rule.CAPACITY: np.broadcast_to(capacity_ok[None, :], score.shape),
+            Rule.MIN_SCORE: score_ok,
+        }
+        first_failed = np.zeros(score.shape, dtype=np.uint8)
+        # Walk the rules backwards so that the earliest failing rule is the one that stays.
+        for code in range(len(RULE_ORDER), 0, -1):
+            first_failed[~checks[RULE_ORDER[code - 1]]] = code
+    return Block(rows=rows, cols=cols, score=score, distance_km=distance, limit_km=limit, first_failed=first_failed)

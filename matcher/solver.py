@@ -1,0 +1,202 @@
+"""The exact assignment on candidate pairs, and the certificate that proves it optimal for all pairs.
+
+The objective (most residents matched, then the highest total score) becomes one weighted problem:
+every matched pair is worth ``bonus + score`` with ``bonus`` larger than any possible difference in
+total score, so one more match always outweighs any score (the cardinality bonus).
+
+The solve runs scipy's exact sparse assignment (LAPJVsp) on the candidate pairs, with one column per
+unit of volunteer capacity and a private "stays unmatched" column per resident. Optimality on the
+candidate pairs is then extended to all feasible pairs by LP duality: shortest paths in the residual
+network give dual prices ``u`` (residents) and ``p`` (volunteers) with ``u[r] + p[v] >= bonus + s``
+on every candidate pair and equality on the matched ones. A left-out pair can improve the result only
+if it breaks that inequality; the certificate checks left-out pairs against it and hands any that do
+back to the solver (see :func:`matcher.engine.propose_matches`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.sparse.csgraph import connected_components, min_weight_full_bipartite_matching
+
+from matcher.encoding import FloatArray, IntArray
+
+#: Two dual sums closer than this (in score units) count as equal.
+SCORE_TOLERANCE = 1e-9
+
+
+def cardinality_bonus(n_residents: int) -> float:
+    """A bonus per match larger than the total score of any matching (each score is at most 1)."""
+    return float(n_residents + 1)
+
+
+@dataclass
+class Assignment:
+    """``matched_edge[r]`` is the candidate pair index resident ``r`` got, or -1.
+
+    ``bonus`` is the cardinality bonus of the whole run, which the certificate uses.
+    """
+
+    matched_edge: IntArray
+    bonus: float
+
+
+#: Small components are solved together (block-diagonally) up to this many residents per call;
+#: scipy's sparse solver does per-row work that grows with the size of its whole input.
+BATCH_RESIDENTS = 2000
+
+
+def _solve_rows(
+    capacity: IntArray, resident: IntArray, volunteer: IntArray, score: FloatArray
+) -> tuple[IntArray, IntArray]:
+    """Exact assignment of one batch of candidate pairs: (residents matched, their pair index)."""
+    rows_used, row_of_edge = np.unique(resident, return_inverse=True)
+    degree = np.bincount(volunteer, minlength=len(capacity))
+    # A volunteer never needs more capacity columns than candidate residents.
+    columns = np.minimum(capacity, degree)
+    first_column = np.cumsum(columns) - columns
+    n_columns = int(columns.sum())
+
+    copies = columns[volunteer]
+    edge_of_copy = np.repeat(np.arange(len(resident)), copies)
+    copy_number = np.arange(len(edge_of_copy)) - np.repeat(np.cumsum(copies) - copies, copies)
+    copy_row = row_of_edge[edge_of_copy]
+    copy_col = first_column[volunteer[edge_of_copy]] + copy_number
+
+    n_rows = len(rows_used)
+    bonus = cardinality_bonus(n_rows)
+    # Costs must be non-zero for scipy's sparse matching: a match costs 2 - score (in [1, 2]), staying
+    # unmatched costs bonus + 2, so a match saves bonus + score.
+    costs = np.concatenate((2.0 - score[edge_of_copy], np.full(n_rows, bonus + 2.0)))
+    rows = np.concatenate((copy_row, np.arange(n_rows)))
+    cols = np.concatenate((copy_col, n_columns + np.arange(n_rows)))
+    matrix = sp.csr_array((costs, (rows, cols)), shape=(n_rows, n_columns + n_rows))
+    row_index, col_index = min_weight_full_bipartite_matching(matrix)
+
+    is_match = col_index < n_columns
+    copy_key = copy_row.astype(np.int64) * n_columns + copy_col
+    order = np.argsort(copy_key)
+    wanted = row_index[is_match].astype(np.int64) * n_columns + col_index[is_match]
+    copy_found = order[np.searchsorted(copy_key, wanted, sorter=order)]
+    return rows_used[row_index[is_match]], edge_of_copy[copy_found]
+
+
+def solve_assignment(
+    n_residents: int,
+    capacity: IntArray,
+    resident: IntArray,
+    volunteer: IntArray,
+    score: FloatArray,
+    previous: Assignment | None = None,
+    first_new_edge: int = 0,
+) -> Assignment:
+    """The best assignment using the given candidate pairs only.
+
+    Connected components of the candidate graph are independent problems. With ``previous`` (the
+    solution before pairs from ``first_new_edge`` on were added), only the components that the new
+    pairs touch are solved again.
+    """
+    matched_edge = np.full(n_residents, -1, dtype=np.int64)
+    bonus = cardinality_bonus(n_residents)
+    if len(resident) == 0:
+        return Assignment(matched_edge, bonus)
+
+    n_volunteers = len(capacity)
+    graph = sp.coo_array(
+        (np.ones(len(resident)), (resident, n_residents + volunteer)),
+        shape=(n_residents + n_volunteers, n_residents + n_volunteers),
+    )
+    _, label = connected_components(graph, directed=False)
+    edge_component = label[resident]
+    if previous is None:
+        redo = np.ones(len(resident), dtype=bool)
+    else:
+        dirty = np.zeros(label.max() + 1, dtype=bool)
+        dirty[edge_component[first_new_edge:]] = True
+        redo = dirty[edge_component]
+        keep = ~dirty[label[:n_residents]]
+        matched_edge[keep] = previous.matched_edge[keep]
+
+    edges = np.flatnonzero(redo)
+    edges = edges[np.argsort(edge_component[edges], kind="stable")]
+    # Cut the edges, ordered by component, into batches of whole components.
+    component_starts = np.flatnonzero(np.diff(edge_component[edges], prepend=-1))
+    residents_per_component = np.bincount(label[:n_residents], minlength=label.max() + 1)
+    batch: list[IntArray] = []
+    batch_residents = 0
+    bounds = np.append(component_starts, len(edges))
+    for start, stop in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
+        component_edges = edges[start:stop]
+        batch.append(component_edges)
+        batch_residents += int(residents_per_component[edge_component[component_edges[0]]])
+        if batch_residents >= BATCH_RESIDENTS or stop == len(edges):
+            chosen = np.concatenate(batch)
+            rows, picked = _solve_rows(capacity, resident[chosen], volunteer[chosen], score[chosen])
+            matched_edge[rows] = chosen[picked]
+            batch, batch_residents = [], 0
+    return Assignment(matched_edge, bonus)
+
+
+def _shortest_distances(
+    n_nodes: int, source: int, tail: IntArray, head: IntArray, cost: FloatArray, tolerance: float
+) -> FloatArray:
+    """Bellman-Ford from ``source``, relaxing only the edges of nodes that improved in the last round."""
+    order = np.argsort(tail, kind="stable")
+    tail, head, cost = tail[order], head[order], cost[order]
+    first_edge = np.concatenate(([0], np.cumsum(np.bincount(tail, minlength=n_nodes))))
+    distance = np.full(n_nodes, np.inf)
+    distance[source] = 0.0
+    frontier = np.array([source], dtype=np.int64)
+    for _ in range(n_nodes + 1):
+        if len(frontier) == 0:
+            return distance
+        starts, stops = first_edge[frontier], first_edge[frontier + 1]
+        counts = stops - starts
+        edges = np.repeat(starts - (np.cumsum(counts) - counts), counts) + np.arange(int(counts.sum()))
+        candidate = distance[tail[edges]] + cost[edges]
+        heads = head[edges]
+        better = candidate < distance[heads] - tolerance
+        heads, candidate = heads[better], candidate[better]
+        np.minimum.at(distance, heads, candidate)
+        frontier = np.unique(heads)
+    raise RuntimeError("the residual network has a negative cycle: the assignment was not optimal")
+
+
+def dual_prices(
+    assignment: Assignment, capacity: IntArray, resident: IntArray, volunteer: IntArray, score: FloatArray
+) -> tuple[FloatArray, FloatArray]:
+    """Dual prices (u per resident, p per volunteer) that certify ``assignment`` on its pairs.
+
+    They satisfy ``u[r] + p[v] >= bonus + score`` on every candidate pair (up to rounding), with
+    ``u, p >= 0`` and ``p[v] == 0`` for a volunteer with room left.
+    """
+    matched_edge = assignment.matched_edge
+    n_res, n_vol = len(matched_edge), len(capacity)
+    sink = n_res + n_vol
+    weight = assignment.bonus + score
+    used = np.zeros(len(resident), dtype=bool)
+    used[matched_edge[matched_edge >= 0]] = True
+    load = np.bincount(volunteer[used], minlength=n_vol)
+    matched = matched_edge >= 0
+    all_res, all_vol = np.arange(n_res), n_res + np.arange(n_vol)
+
+    # Residual network of the flow resident -> volunteer -> sink (or resident -> sink: unmatched).
+    tail = np.concatenate((
+        resident[~used], n_res + volunteer[used],
+        all_res[matched], np.full(int((~matched).sum()), sink),
+        all_vol[load < capacity], np.full(int((load > 0).sum()), sink),
+    ))  # fmt: skip
+    head = np.concatenate((
+        n_res + volunteer[~used], resident[used],
+        np.full(int(matched.sum()), sink), all_res[~matched],
+        np.full(int((load < capacity).sum()), sink), all_vol[load > 0],
+    ))  # fmt: skip
+    cost = np.concatenate((-weight[~used], weight[used], np.zeros(len(tail) - len(resident))))
+    tolerance = 1e-13 * (assignment.bonus + 2.0)
+    distance = _shortest_distances(sink + 1, sink, tail.astype(np.int64), head.astype(np.int64), cost, tolerance)
+    resident_price = distance[:n_res]
+    # A volunteer the network never reaches has no candidate pair; its price is 0.
+    volunteer_price = np.maximum(0.0, -distance[n_res:sink])
+    return resident_price, volunteer_price
