@@ -10,10 +10,12 @@ and sometimes another language, one to three programmes (volunteers) or one (res
 from __future__ import annotations
 
 import math
+from collections.abc import Hashable
 
 import numpy as np
+from scipy.spatial import cKDTree
 
-from matcher import SLOTS, Resident, Volunteer
+from matcher import SLOTS, AgeRule, MatchRules, Resident, Volunteer
 
 PROGRAMMES = ("buddy", "jong-ontmoet-oud", "digitaal", "bewegen", "cultuur")
 PROGRAMME_SHARE = (0.45, 0.15, 0.15, 0.15, 0.10)
@@ -66,7 +68,7 @@ def _pick_sets(
 
 
 def _languages(rng: np.random.Generator, n: int) -> list[frozenset[str]]:
-    out = []
+    out: list[frozenset[str]] = []
     for u in rng.random(n):
         if u < 0.10:
             out.append(frozenset())  # did not say
@@ -143,3 +145,34 @@ def waiting_list(n: int, geography: str = "town", seed: int = 2026) -> tuple[lis
     """n volunteers and n residents."""
     rng = np.random.default_rng(seed)
     return make_volunteers(n, rng, geography), make_residents(n, rng, geography)
+
+
+def coordinator_rules(
+    volunteers: list[Volunteer], residents: list[Resident], seed: int = 2026, excluded_share: float = 0.02
+) -> MatchRules:
+    """The rules a coordinator would run with: every hard rule in play, not only the defaults.
+
+    Jong-ontmoet-oud pairs a volunteer of at most 30 with a resident of 65 or older; pairs scoring
+    under 0.2 are not worth proposing; ``excluded_share`` of the residents once turned down (or ended
+    with) one of the ten nearest volunteers in their programme.
+    """
+    rng = np.random.default_rng(seed + 1)
+    km_per_degree_lon = KM_PER_DEGREE_LAT * math.cos(math.radians(np.mean([r.lat for r in residents] or [0.0])))
+    excluded: set[tuple[Hashable, Hashable]] = set()
+    for programme in PROGRAMMES:
+        offering = [v for v in volunteers if programme in v.programmes]
+        asking = [r for r in residents if r.programme == programme and rng.random() < excluded_share]
+        if not offering or not asking:
+            continue
+        tree = cKDTree(np.array([(v.lat * KM_PER_DEGREE_LAT, v.lon * km_per_degree_lon) for v in offering]))
+        nearest = min(10, len(offering))
+        _, found = tree.query(
+            np.array([(r.lat * KM_PER_DEGREE_LAT, r.lon * km_per_degree_lon) for r in asking]), k=nearest
+        )
+        for resident, row in zip(asking, np.asarray(found).reshape(len(asking), nearest), strict=True):
+            excluded.add((offering[int(rng.choice(row))].id, resident.id))
+    return MatchRules(
+        age_rules={"jong-ontmoet-oud": AgeRule(volunteer_max_age=30, resident_min_age=65)},
+        excluded_pairs=frozenset(excluded),
+        min_score=0.2,
+    )

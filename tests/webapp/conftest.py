@@ -1,0 +1,148 @@
+"""App-test fixtures: a fresh, migrated database per test, on SQLite always and on PostgreSQL when
+TEST_DATABASE_URL is set (every test in tests/webapp then runs once per backend)."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
+from flask_migrate import upgrade
+
+from webapp import create_app
+from webapp.config import database_url
+from webapp.extensions import db
+
+BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
+_counter = itertools.count()
+
+
+def _test_config(url: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": url,
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_ENABLED": False,
+        **extra,
+    }
+
+
+def _migrate(url: str) -> None:
+    app = create_app(_test_config(url))
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+
+
+class PostgresServer:
+    """Creates databases on the server behind TEST_DATABASE_URL, each a copy of a migrated template."""
+
+    def __init__(self, admin_url: str) -> None:
+        self.admin_url = database_url(admin_url)
+        self.engine = sa.create_engine(self.admin_url, isolation_level="AUTOCOMMIT")
+        self.prefix = f"samen_t{os.getpid()}"
+        self.template = f"{self.prefix}_template"
+
+    def url_for(self, name: str) -> str:
+        return sa.engine.make_url(self.admin_url).set(database=name).render_as_string(hide_password=False)
+
+    def execute(self, statement: str) -> None:
+        with self.engine.connect() as connection:
+            connection.execute(sa.text(statement))
+
+    def create_template(self) -> None:
+        self.execute(f'DROP DATABASE IF EXISTS "{self.template}" WITH (FORCE)')
+        self.execute(f'CREATE DATABASE "{self.template}"')
+        _migrate(self.url_for(self.template))
+
+    def fresh(self) -> str:
+        name = f"{self.prefix}_{next(_counter)}"
+        self.execute(f'CREATE DATABASE "{name}" TEMPLATE "{self.template}"')
+        return name
+
+    def drop(self, name: str) -> None:
+        self.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def backend(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    if request.param == "sqlite":
+        template = tmp_path_factory.mktemp("sqlite") / "template.sqlite3"
+        _migrate(f"sqlite:///{template}")
+        yield ("sqlite", template)
+    else:
+        server = PostgresServer(os.environ["TEST_DATABASE_URL"])
+        server.create_template()
+        yield ("postgresql", server)
+        server.drop(server.template)
+        server.engine.dispose()
+
+
+@pytest.fixture
+def database_url_for_test(backend: Any, tmp_path: Path) -> Iterator[str]:
+    kind, resource = backend
+    if kind == "sqlite":
+        path = tmp_path / "test.sqlite3"
+        shutil.copyfile(resource, path)
+        yield f"sqlite:///{path}"
+    else:
+        name = resource.fresh()
+        yield resource.url_for(name)
+        resource.drop(name)
+
+
+@pytest.fixture
+def app_config() -> dict[str, Any]:
+    """Override in a test module to change the configuration."""
+    return {}
+
+
+@pytest.fixture
+def app(database_url_for_test: str, app_config: dict[str, Any]) -> Iterator[Flask]:
+    app = create_app(_test_config(database_url_for_test, **app_config))
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask) -> FlaskCliRunner:
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def make(app: Flask) -> Any:
+    """Factories for test data (see tests/webapp/factories.py)."""
+    from tests.webapp.factories import Factories
+
+    return Factories(db.session)
+
+
+class AuthActions:
+    def __init__(self, client: FlaskClient) -> None:
+        self.client = client
+
+    def login(self, email: str, password: str = "correct horse battery") -> Any:
+        return self.client.post("/inloggen", data={"email": email, "password": password})
+
+    def logout(self) -> Any:
+        return self.client.post("/uitloggen")
+
+
+@pytest.fixture
+def auth(client: FlaskClient) -> AuthActions:
+    return AuthActions(client)

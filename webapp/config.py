@@ -1,0 +1,98 @@
+"""Configuration from the environment, with safe development defaults.
+
+``SAMEN_ENV`` is ``development`` (default) or ``production``. In production a missing ``SECRET_KEY`` or
+``DATABASE_URL`` stops the app at start; in development a secret is generated once into the instance
+folder and the database is a SQLite file there.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+
+class ConfigurationError(RuntimeError):
+    """The app cannot start with this configuration."""
+
+
+def database_url(raw: str) -> str:
+    """Accept the usual spellings of a PostgreSQL URL and use the psycopg 3 driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if raw.startswith(prefix):
+            return "postgresql+psycopg://" + raw[len(prefix) :]
+    return raw
+
+
+def _development_secret(instance_path: str) -> str:
+    path = Path(instance_path) / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _float(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    return default if value in (None, "") else float(value)
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return default if value in (None, "") else int(value)
+
+
+def configure(app: Flask, overrides: Mapping[str, Any] | None = None) -> None:
+    """Fill ``app.config`` from defaults, the environment and ``overrides`` (tests)."""
+    environment = os.environ.get("SAMEN_ENV", "development")
+    if environment not in ("development", "production"):
+        raise ConfigurationError(f"SAMEN_ENV must be 'development' or 'production', not {environment!r}")
+    production = environment == "production"
+    overrides = dict(overrides or {})
+
+    secret = overrides.get("SECRET_KEY") or os.environ.get("SECRET_KEY")
+    if not secret:
+        if production:
+            raise ConfigurationError("SECRET_KEY is not set; production needs a long random secret")
+        secret = _development_secret(app.instance_path)
+
+    url = overrides.get("SQLALCHEMY_DATABASE_URI") or os.environ.get("DATABASE_URL")
+    if not url:
+        if production:
+            raise ConfigurationError("DATABASE_URL is not set; production runs on PostgreSQL")
+        url = "sqlite:///" + str(Path(app.instance_path) / "samen.sqlite3")
+
+    app.config.update(
+        SAMEN_ENV=environment,
+        SECRET_KEY=secret,
+        SQLALCHEMY_DATABASE_URI=database_url(url),
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=production,
+        REMEMBER_COOKIE_SECURE=production,
+        REMEMBER_COOKIE_HTTPONLY=True,
+        PERMANENT_SESSION_LIFETIME=8 * 3600,
+        # A volunteer may take a long time over the form on a phone: the token lives as long as the session.
+        WTF_CSRF_TIME_LIMIT=None,
+        BABEL_DEFAULT_LOCALE="nl",
+        BABEL_DEFAULT_TIMEZONE="Europe/Amsterdam",
+        LANGUAGES=("nl", "en"),
+        RATELIMIT_ENABLED=os.environ.get("RATELIMIT_ENABLED", "1") != "0",
+        RATELIMIT_STORAGE_URI=os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        RATELIMIT_HEADERS_ENABLED=True,
+        # Matching policy (documented defaults; see the README).
+        SAMEN_MAX_DISTANCE_KM=_float("SAMEN_MAX_DISTANCE_KM", 5.0),
+        SAMEN_MIN_COMMON_SLOTS=_int("SAMEN_MIN_COMMON_SLOTS", 1),
+        SAMEN_WAITING_HORIZON_DAYS=_int("SAMEN_WAITING_HORIZON_DAYS", 180),
+        SAMEN_VOG_VALID_YEARS=_int("SAMEN_VOG_VALID_YEARS", 3),
+        SAMEN_PRIVACY_VERSION="2026-11",
+        SAMEN_PAGE_SIZE=50,
+        SAMEN_LOGIN_LIMIT=os.environ.get("SAMEN_LOGIN_LIMIT", "10 per minute"),
+        SAMEN_SIGNUP_LIMIT=os.environ.get("SAMEN_SIGNUP_LIMIT", "20 per hour"),
+    )
+    app.config.update(overrides)

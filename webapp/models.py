@@ -1,0 +1,439 @@
+"""The database: typed SQLAlchemy 2.x models.
+
+Times are stored as naive UTC (``utcnow``) and shown in Europe/Amsterdam by Flask-Babel. Enumerations are
+stored as their string values with a CHECK constraint, the same on SQLite and PostgreSQL. Invariants two
+staff members could break at once are backed by the database: a volunteer's ``active_match_count`` may
+never exceed ``capacity`` (CHECK, raised by one conditional UPDATE), and a resident has at most one active
+match (partial unique index).
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, date, datetime
+from typing import Any
+
+from flask_login import UserMixin
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy import Enum as SqlEnum
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from webapp.extensions import db
+
+
+def utcnow() -> datetime:
+    """Now, as naive UTC: what every timestamp column stores."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _enum(enum_class: type[enum.Enum], name: str | None = None) -> SqlEnum:
+    """A string column with a CHECK constraint; ``name`` tells two columns of one enum on a table apart."""
+    return SqlEnum(
+        enum_class,
+        native_enum=False,
+        create_constraint=True,
+        length=32,
+        validate_strings=True,
+        values_callable=lambda members: [member.value for member in members],
+        name=name or enum_class.__name__.lower(),
+    )
+
+
+class Role(enum.StrEnum):
+    ADMIN = "admin"
+    COORDINATOR = "coordinator"
+    REFERRER = "referrer"
+
+
+class OrganisationKind(enum.StrEnum):
+    WELZIJN = "welzijn"
+    WONEN = "woningcorporatie"
+    ZORG = "zorg"
+    GEMEENTE = "gemeente"
+    BIBLIOTHEEK = "bibliotheek"
+    SPORT = "sport"
+    CULTUUR = "cultuur"
+    OVERIG = "overig"
+
+
+class Gender(enum.StrEnum):
+    VROUW = "vrouw"
+    MAN = "man"
+    ANDERS = "anders"
+
+
+class IntakeOutcome(enum.StrEnum):
+    GESCHIKT = "geschikt"
+    NIET_GESCHIKT = "niet_geschikt"
+    TWIJFEL = "twijfel"
+
+
+class VogStatus(enum.StrEnum):
+    NIET_AANGEVRAAGD = "niet_aangevraagd"
+    AANGEVRAAGD = "aangevraagd"
+    AFGEGEVEN = "afgegeven"
+    AFGEWEZEN = "afgewezen"
+
+
+class ResidentStatus(enum.StrEnum):
+    WACHTEND = "wachtend"
+    GEKOPPELD = "gekoppeld"
+    AFGESLOTEN = "afgesloten"
+
+
+class ResidentSource(enum.StrEnum):
+    VERWIJZING = "verwijzing"
+    COORDINATOR = "coordinator"
+
+
+class ConsentBy(enum.StrEnum):
+    BEWONER = "bewoner"
+    VERTEGENWOORDIGER = "vertegenwoordiger"
+
+
+class ConsentMethod(enum.StrEnum):
+    MONDELING = "mondeling"
+    SCHRIFTELIJK = "schriftelijk"
+
+
+class RunStatus(enum.StrEnum):
+    KLAAR = "klaar"
+    MISLUKT = "mislukt"
+
+
+class ProposalStatus(enum.StrEnum):
+    OPEN = "open"
+    GOEDGEKEURD = "goedgekeurd"
+    AFGEWEZEN = "afgewezen"
+    VERVALLEN = "vervallen"
+
+
+class RejectionReason(enum.StrEnum):
+    PAST_NIET = "past_niet"
+    AFSTAND = "afstand"
+    TIJDEN = "tijden"
+    WENS_BEWONER = "wens_bewoner"
+    WENS_VRIJWILLIGER = "wens_vrijwilliger"
+    ANDERS = "anders"
+
+
+class MatchStatus(enum.StrEnum):
+    ACTIEF = "actief"
+    BEEINDIGD = "beeindigd"
+
+
+class Organisation(db.Model):  # type: ignore[name-defined,misc]
+    __tablename__ = "organisations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    kind: Mapped[OrganisationKind] = mapped_column(_enum(OrganisationKind))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    users: Mapped[list[User]] = relationship(back_populates="organisation")
+
+
+class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
+    """A staff account: admins, coordinators and referrers (flatcoaches and other partner staff)."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[Role] = mapped_column(_enum(Role))
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    active: Mapped[bool] = mapped_column(default=True)
+    must_change_password: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    organisation: Mapped[Organisation] = relationship(back_populates="users")
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
+        return self.active
+
+    def has_role(self, *roles: Role) -> bool:
+        return self.role in roles
+
+
+class Programme(db.Model):  # type: ignore[name-defined,misc]
+    """A programme's policy: whether volunteers need a VOG, and age bounds per side (None: open)."""
+
+    __tablename__ = "programmes"
+
+    code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    sort_order: Mapped[int] = mapped_column(default=0)
+    requires_vog: Mapped[bool] = mapped_column(default=True)
+    active: Mapped[bool] = mapped_column(default=True)
+    volunteer_min_age: Mapped[int | None]
+    volunteer_max_age: Mapped[int | None]
+    resident_min_age: Mapped[int | None]
+    resident_max_age: Mapped[int | None]
+
+
+volunteer_programmes = Table(
+    "volunteer_programmes",
+    db.metadata,
+    Column("volunteer_id", ForeignKey("volunteers.id", ondelete="CASCADE"), primary_key=True),
+    Column("programme_code", ForeignKey("programmes.code"), primary_key=True),
+)
+
+
+class Volunteer(db.Model):  # type: ignore[name-defined,misc]
+    __tablename__ = "volunteers"
+    __table_args__ = (
+        CheckConstraint("capacity >= 0 AND capacity <= 10", name="capacity_range"),
+        CheckConstraint("active_match_count >= 0 AND active_match_count <= capacity", name="within_capacity"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    first_name: Mapped[str] = mapped_column(String(80))
+    last_name: Mapped[str] = mapped_column(String(80))
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    phone: Mapped[str] = mapped_column(String(30))
+    birth_date: Mapped[date] = mapped_column(Date)
+    postcode: Mapped[str] = mapped_column(String(7))
+    pc4: Mapped[str] = mapped_column(String(4), index=True)
+    gender: Mapped[Gender | None] = mapped_column(_enum(Gender))
+    interests: Mapped[list[str]] = mapped_column(JSON, default=list)
+    languages: Mapped[list[str]] = mapped_column(JSON, default=list)
+    availability: Mapped[list[str]] = mapped_column(JSON, default=list)
+    max_distance_km: Mapped[float] = mapped_column(Float, default=3.0)
+    capacity: Mapped[int] = mapped_column(default=1)
+    active_match_count: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    motivation: Mapped[str] = mapped_column(Text, default="")
+    # Offered voluntarily on the form; people who are lonely themselves are welcome as buddies.
+    lonely_themselves: Mapped[bool] = mapped_column(default=False)
+    consent_at: Mapped[datetime] = mapped_column(DateTime)
+    consent_version: Mapped[str] = mapped_column(String(20))
+
+    intake_outcome: Mapped[IntakeOutcome | None] = mapped_column(_enum(IntakeOutcome), index=True)
+    intake_on: Mapped[date | None] = mapped_column(Date)
+    intake_notes: Mapped[str] = mapped_column(Text, default="")
+    intake_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    vog_status: Mapped[VogStatus] = mapped_column(_enum(VogStatus), default=VogStatus.NIET_AANGEVRAAGD)
+    vog_requested_on: Mapped[date | None] = mapped_column(Date)
+    vog_issued_on: Mapped[date | None] = mapped_column(Date)
+    vog_checked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    stopped_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    version: Mapped[int] = mapped_column(default=1)
+
+    programmes: Mapped[list[Programme]] = relationship(secondary=volunteer_programmes, order_by=Programme.sort_order)
+    intake_by: Mapped[User | None] = relationship(foreign_keys=[intake_by_id])
+    vog_checked_by: Mapped[User | None] = relationship(foreign_keys=[vog_checked_by_id])
+
+    __mapper_args__: dict[str, Any] = {"version_id_col": version}
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+    @property
+    def programme_codes(self) -> list[str]:
+        return [p.code for p in self.programmes]
+
+    @property
+    def free_capacity(self) -> int:
+        return max(0, self.capacity - self.active_match_count)
+
+
+class Resident(db.Model):  # type: ignore[name-defined,misc]
+    """A resident who would like a buddy; taken in by a coordinator or referred by partner staff."""
+
+    __tablename__ = "residents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    first_name: Mapped[str] = mapped_column(String(80))
+    last_name: Mapped[str] = mapped_column(String(80))
+    phone: Mapped[str] = mapped_column(String(30), default="")
+    email: Mapped[str] = mapped_column(String(254), default="")
+    # Only where an age rule needs it (data minimisation).
+    birth_date: Mapped[date | None] = mapped_column(Date)
+    postcode: Mapped[str] = mapped_column(String(7))
+    pc4: Mapped[str] = mapped_column(String(4), index=True)
+    # Only where a home visit needs it.
+    address: Mapped[str] = mapped_column(String(200), default="")
+    gender: Mapped[Gender | None] = mapped_column(_enum(Gender))
+    preferred_gender: Mapped[Gender | None] = mapped_column(_enum(Gender, "preferred_gender"))
+    programme_code: Mapped[str] = mapped_column(ForeignKey("programmes.code"), index=True)
+    interests: Mapped[list[str]] = mapped_column(JSON, default=list)
+    languages: Mapped[list[str]] = mapped_column(JSON, default=list)
+    availability: Mapped[list[str]] = mapped_column(JSON, default=list)
+    max_distance_km: Mapped[float | None] = mapped_column(Float)
+    notes: Mapped[str] = mapped_column(Text, default="")  # coordinators only, never shown to referrers
+    source: Mapped[ResidentSource] = mapped_column(_enum(ResidentSource))
+    status: Mapped[ResidentStatus] = mapped_column(_enum(ResidentStatus), default=ResidentStatus.WACHTEND, index=True)
+    waiting_since: Mapped[date] = mapped_column(Date)
+    intake_on: Mapped[date | None] = mapped_column(Date)
+    intake_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    closed_reason: Mapped[str] = mapped_column(Text, default="")
+
+    consent_by: Mapped[ConsentBy] = mapped_column(_enum(ConsentBy))
+    consent_on: Mapped[date] = mapped_column(Date)
+    consent_method: Mapped[ConsentMethod] = mapped_column(_enum(ConsentMethod))
+    consent_recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    version: Mapped[int] = mapped_column(default=1)
+
+    programme: Mapped[Programme] = relationship()
+    referral: Mapped[Referral | None] = relationship(back_populates="resident", uselist=False)
+    intake_by: Mapped[User | None] = relationship(foreign_keys=[intake_by_id])
+    consent_recorded_by: Mapped[User] = relationship(foreign_keys=[consent_recorded_by_id])
+
+    __mapper_args__: dict[str, Any] = {"version_id_col": version}
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+
+class Referral(db.Model):  # type: ignore[name-defined,misc]
+    """Who referred a resident, from which organisation, and why (special-category data)."""
+
+    __tablename__ = "referrals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id", ondelete="CASCADE"), unique=True)
+    referrer_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+
+    resident: Mapped[Resident] = relationship(back_populates="referral")
+    referrer: Mapped[User] = relationship()
+    organisation: Mapped[Organisation] = relationship()
+
+
+class MatchRun(db.Model):  # type: ignore[name-defined,misc]
+    """One run of the engine: who started it, for which programme, with which rules, and its figures."""
+
+    __tablename__ = "match_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    programme_code: Mapped[str | None] = mapped_column(ForeignKey("programmes.code"))
+    started_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    started_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    status: Mapped[RunStatus] = mapped_column(_enum(RunStatus), default=RunStatus.KLAAR)
+    rules: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    stats: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    started_by: Mapped[User] = relationship()
+    proposals: Mapped[list[Proposal]] = relationship(back_populates="run", order_by="Proposal.id")
+    waiting: Mapped[list[RunWaitingResident]] = relationship(back_populates="run", order_by="RunWaitingResident.id")
+
+
+class Proposal(db.Model):  # type: ignore[name-defined,misc]
+    """A proposed pair with its score components and the facts behind them."""
+
+    __tablename__ = "proposals"
+    __table_args__ = (UniqueConstraint("run_id", "resident_id", name="uq_proposals_run_resident"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("match_runs.id", ondelete="CASCADE"), index=True)
+    volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteers.id"), index=True)
+    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id"), index=True)
+    score: Mapped[float] = mapped_column(Float)
+    distance_score: Mapped[float] = mapped_column(Float)
+    interests_score: Mapped[float] = mapped_column(Float)
+    availability_score: Mapped[float] = mapped_column(Float)
+    waiting_score: Mapped[float] = mapped_column(Float)
+    distance_km: Mapped[float] = mapped_column(Float)
+    max_distance_km: Mapped[float] = mapped_column(Float)
+    shared_interests: Mapped[list[str]] = mapped_column(JSON, default=list)
+    shared_slots: Mapped[list[str]] = mapped_column(JSON, default=list)
+    shared_languages: Mapped[list[str]] = mapped_column(JSON, default=list)
+    waiting_days: Mapped[int] = mapped_column(default=0)
+    status: Mapped[ProposalStatus] = mapped_column(_enum(ProposalStatus), default=ProposalStatus.OPEN, index=True)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime)
+    rejection_reason: Mapped[RejectionReason | None] = mapped_column(_enum(RejectionReason))
+    rejection_note: Mapped[str] = mapped_column(Text, default="")
+
+    run: Mapped[MatchRun] = relationship(back_populates="proposals")
+    volunteer: Mapped[Volunteer] = relationship()
+    resident: Mapped[Resident] = relationship()
+    decided_by: Mapped[User | None] = relationship()
+
+
+class RunWaitingResident(db.Model):  # type: ignore[name-defined,misc]
+    """A resident a run could not match, with the engine's structured reasons."""
+
+    __tablename__ = "run_waiting_residents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("match_runs.id", ondelete="CASCADE"), index=True)
+    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id"), index=True)
+    feasible_volunteers: Mapped[int] = mapped_column(default=0)
+    reasons: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+
+    run: Mapped[MatchRun] = relationship(back_populates="waiting")
+    resident: Mapped[Resident] = relationship()
+
+
+class Match(db.Model):  # type: ignore[name-defined,misc]
+    """An approved pair. At most one active match per resident, enforced by a partial unique index."""
+
+    __tablename__ = "matches"
+    __table_args__ = (
+        Index(
+            "uq_matches_one_active_per_resident",
+            "resident_id",
+            unique=True,
+            sqlite_where=text("status = 'actief'"),
+            postgresql_where=text("status = 'actief'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteers.id"), index=True)
+    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id"), index=True)
+    proposal_id: Mapped[int | None] = mapped_column(ForeignKey("proposals.id"))
+    status: Mapped[MatchStatus] = mapped_column(_enum(MatchStatus), default=MatchStatus.ACTIEF)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime)
+    end_reason: Mapped[str] = mapped_column(Text, default="")
+
+    volunteer: Mapped[Volunteer] = relationship()
+    resident: Mapped[Resident] = relationship()
+    proposal: Mapped[Proposal | None] = relationship()
+    created_by: Mapped[User] = relationship()
+
+
+class AuditEvent(db.Model):  # type: ignore[name-defined,misc]
+    """Who did what to whom, and when: the controller's accountability under the AVG."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    action: Mapped[str] = mapped_column(String(60))
+    subject_type: Mapped[str] = mapped_column(String(40))
+    subject_id: Mapped[int | None] = mapped_column(Integer)
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

@@ -1,0 +1,19 @@
+"""Domain errors the views turn into clear messages."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """A use case could not go ahead; ``message`` is for the person who tried (already translated)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class NotFound(DomainError):
+    pass
+
+
+class Conflict(DomainError):
+    """Someone else changed the same thing first."""

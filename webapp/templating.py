@@ -1,0 +1,65 @@
+"""Template globals and filters: vocabularies, Dutch dates and numbers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime
+from typing import Any
+
+from flask import Flask
+from flask_babel import format_date, format_datetime, format_decimal, get_locale
+
+from webapp import catalogue
+
+
+def km(value: float) -> str:
+    """1.234 -> '1,2 km' in Dutch, '1.2 km' in English."""
+    return f"{format_decimal(round(value, 1), format='#,##0.0')} km"
+
+
+def when(value: date | datetime | None, style: str = "medium") -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return format_datetime(value, "d MMM yyyy HH:mm" if style == "medium" else style)
+    return format_date(value, "d MMM yyyy" if style == "medium" else style)
+
+
+def labels(codes: Iterable[str], vocabulary: dict[str, object]) -> str:
+    return ", ".join(catalogue.label(vocabulary, code) for code in codes)
+
+
+def aria(field: Any, hint: object | None) -> dict[str, str]:
+    """ARIA attributes that tie an input to its hint and error message."""
+    described = [f"{field.id}-hint"] if hint else []
+    attributes = {}
+    if field.errors:
+        described.append(f"{field.id}-error")
+        attributes["aria-invalid"] = "true"
+    if described:
+        attributes["aria-describedby"] = " ".join(described)
+    return attributes
+
+
+def register(app: Flask) -> None:
+    app.jinja_env.filters.update(km=km, when=when)
+
+    # Globals rather than a context processor: imported form macros see globals, not the request context.
+    app.jinja_env.globals.update(
+        {
+            "current_locale": lambda: str(get_locale() or "nl"),
+            "aria": aria,
+            "days": catalogue.DAYS,
+            "day_parts": catalogue.DAY_PARTS,
+            "day_labels": catalogue.DAY_LABELS,
+            "part_labels": catalogue.PART_LABELS,
+            "slot_label": catalogue.slot_label,
+            "programme_label": lambda code: catalogue.label(catalogue.PROGRAMMES, code) if code else "",
+            "interest_labels": lambda codes: labels(codes, catalogue.INTERESTS),
+            "language_labels": lambda codes: labels(codes, catalogue.LANGUAGES),
+            "slot_labels": lambda codes: ", ".join(catalogue.slot_label(c) for c in codes),
+            "gender_label": lambda code: catalogue.label(catalogue.GENDERS, str(code)) if code else "",
+            "programmes": catalogue.PROGRAMMES,
+            "programme_descriptions": catalogue.PROGRAMME_DESCRIPTIONS,
+        }
+    )
