@@ -4,7 +4,11 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install test lint typecheck bench clean
+FLASK := $(BIN)/flask --app webapp
+PORT ?= 5000
+CATALOGUES := $(wildcard webapp/translations/*/LC_MESSAGES/messages.po)
+
+.PHONY: install test lint typecheck bench run translations extract-messages clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Samen needs Python 3.11 or newer; set PYTHON=python3.11")'
@@ -15,7 +19,18 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
-install: $(STAMP)
+install: $(STAMP) translations
+
+# Compiled message catalogues are build output, not sources.
+translations: $(CATALOGUES:.po=.mo)
+
+webapp/translations/%/LC_MESSAGES/messages.mo: webapp/translations/%/LC_MESSAGES/messages.po $(STAMP)
+	$(BIN)/pybabel compile -d webapp/translations -l $*
+
+# After changing user-facing text: refresh the template and the catalogues, then translate the new entries.
+extract-messages: install
+	$(BIN)/pybabel extract -F babel.cfg -k _l -o webapp/translations/messages.pot .
+	$(BIN)/pybabel update -i webapp/translations/messages.pot -d webapp/translations
 
 lint: install
 	$(BIN)/ruff check .
@@ -26,6 +41,12 @@ typecheck: install
 
 test: lint typecheck
 	$(BIN)/python -m pytest
+
+# The web app on http://127.0.0.1:$(PORT) with a SQLite file in instance/, demo data on first start.
+run: install
+	$(FLASK) db upgrade
+	$(FLASK) samen seed-demo --if-empty
+	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 bench: install
 	$(BIN)/python -m bench

@@ -2,11 +2,70 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import click
 from flask import Flask
 from flask.cli import AppGroup
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from webapp.demo import database_is_empty, load_demo_data
+from webapp.extensions import db
+from webapp.models import Organisation, OrganisationKind, Role, User
+from webapp.security import MIN_PASSWORD_LENGTH, hash_password
 
 samen = AppGroup("samen", help="Samen tasks.")
+
+
+@samen.command("seed-demo")
+@click.option("--if-empty", is_flag=True, help="Do nothing when the database already has data.")
+def seed_demo(if_empty: bool) -> None:
+    """Load the invented Rijswijk demo data (local use only)."""
+    if not database_is_empty(db.session):
+        if if_empty:
+            click.echo("Database already has data; demo data not loaded.")
+            return
+        raise click.ClickException("The database already has data; demo data goes into an empty database only.")
+    counts = load_demo_data(db.session, date.today())
+    db.session.commit()
+    click.echo(
+        f"Demo data loaded: {counts.organisations} organisations, {counts.accounts} accounts, "
+        f"{counts.volunteers} volunteers, {counts.residents} residents, {counts.matches} running matches."
+    )
+
+
+@samen.command("create-admin")
+@click.option("--email", prompt=True)
+@click.option("--name", prompt=True)
+@click.option("--organisation", default="Welzijn Rijswijk", show_default=True)
+@click.password_option(help="At least 12 characters.")
+def create_admin(email: str, name: str, organisation: str, password: str) -> None:
+    """Create the first admin account (and its organisation) on a fresh production database."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise click.BadParameter(f"use at least {MIN_PASSWORD_LENGTH} characters", param_hint="password")
+    org = db.session.scalar(select(Organisation).where(Organisation.name == organisation))
+    if org is None:
+        org = Organisation(name=organisation, kind=OrganisationKind.WELZIJN)
+        db.session.add(org)
+    if db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower())):
+        raise click.ClickException(f"An account for {email} already exists.")
+    db.session.add(
+        User(
+            email=email.strip().lower(),
+            name=name.strip(),
+            role=Role.ADMIN,
+            organisation=org,
+            password_hash=hash_password(password),
+            must_change_password=False,
+        )
+    )
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise click.ClickException(f"An account for {email} already exists.") from None
+    click.echo(f"Admin account {email} created.")
 
 
 def register(app: Flask) -> None:

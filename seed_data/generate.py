@@ -1,0 +1,234 @@
+"""Write the demo CSV files in this folder: invented people in and around Rijswijk.
+
+Run ``python seed_data/generate.py`` to regenerate; the output is deterministic (fixed seed), so the committed
+files only change when this script does. Dates are stored as "days ago" so the demo stays current.
+"""
+
+from __future__ import annotations
+
+import csv
+import random
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+RNG = random.Random(603)  # Rijswijk's municipality code
+
+# Rijswijk (2281-2289) and neighbouring home postcodes: Den Haag Moerwijk/Ypenburg, Voorburg, Wateringen, Delft.
+RIJSWIJK_PC4 = ["2281", "2282", "2283", "2284", "2285", "2286", "2287", "2288", "2289"]
+NEIGHBOUR_PC4 = ["2271", "2273", "2274", "2275", "2291", "2292", "2612", "2613", "2614", "2497", "2531", "2532", "2541"]
+LETTERS = "ABCDEGHJKLMNPRSTVWXZ"
+STREETS = [
+    "Herenstraat", "Haagweg", "Steenvoordelaan", "Van Vredenburchweg", "Churchilllaan", "Lindelaan",
+    "Generaal Spoorlaan", "Prinses Irenelaan", "Te Werve", "Sir Winston Churchilllaan", "Burgemeester Elsenweg",
+    "Rembrandtkade", "Mozartlaan", "Huis te Landelaan", "Kastanjelaan", "Esdoornlaan", "Cromvlietkade",
+]
+
+FIRST_NAMES_F = [
+    "Anna", "Fatima", "Ingrid", "Marieke", "Joke", "Sevgi", "Yasmina", "Petra", "Els", "Wilma", "Sanne", "Lotte",
+    "Agnieszka", "Shanti", "Noor", "Esther", "Riet", "Gerda", "Hatice", "Mila", "Sophie", "Femke", "Ria", "Naima",
+    "Olga", "Carla", "Truus", "Lieke", "Ayse", "Marjan",
+]
+FIRST_NAMES_M = [
+    "Kees", "Mohamed", "Jan", "Pieter", "Henk", "Mehmet", "Rachid", "Wim", "Bas", "Sem", "Daan", "Tomasz",
+    "Ravi", "Johan", "Gerrit", "Hasan", "Ahmed", "Ruud", "Theo", "Karim", "Niels", "Bram", "Joop", "Dirk",
+]
+LAST_NAMES = [
+    "de Vries", "Jansen", "van den Berg", "Bakker", "Visser", "Smit", "Meijer", "de Boer", "Mulder", "de Groot",
+    "Bos", "Vos", "Peters", "Hendriks", "van Leeuwen", "Dekker", "Brouwer", "de Wit", "Dijkstra", "Yilmaz",
+    "El Amrani", "Kaya", "Ramdin", "Nowak", "Kowalski", "Bouzid", "Sardjoe", "van der Meer", "Koster", "Verhoef",
+    "Ouali", "Demir", "Kramer", "Prins", "Huisman", "Lambregts", "van Rijn", "Molenaar",
+]
+INTERESTS = [
+    "wandelen", "fietsen", "koken", "bakken", "lezen", "tuinieren", "muziek", "zingen", "dansen", "spelletjes",
+    "puzzelen", "koffie", "handwerken", "voetbal", "sport-kijken", "dieren", "natuur", "musea", "film", "theater",
+    "geschiedenis", "computers", "fotografie", "reizen", "klussen", "markt", "taal", "geloof", "vissen", "bingo",
+]
+SLOTS = [f"{d}-{p}" for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun") for p in ("morning", "afternoon", "evening")]
+PROGRAMMES = ["buddy", "jong-ontmoet-oud", "digitaal", "bewegen", "cultuur"]
+
+MOTIVATIONS = [
+    "Ik ben net met pensioen en wil graag iets voor een ander betekenen.",
+    "Ik woon sinds kort in Rijswijk en wil mensen leren kennen.",
+    "Mijn oma was erg eenzaam; ik weet hoeveel een bezoekje betekent.",
+    "Ik help graag met telefoons en computers, dat doe ik ook voor mijn ouders.",
+    "Ik wandel elke dag en vind het gezellig om dat samen te doen.",
+    "Als student heb ik tijd over en ik vind ouderen interessant om mee te praten.",
+    "Ik was zelf een tijd eenzaam na mijn scheiding. Nu wil ik iets terugdoen.",
+    "Ik ga graag naar musea en theater en neem iemand graag mee.",
+    "",
+]
+REFERRAL_REASONS = [
+    "Mevrouw is sinds het overlijden van haar man veel alleen en komt weinig buiten.",
+    "Meneer is net verhuisd naar de flat en kent niemand in de buurt.",
+    "Bewoonster vertelde dat ze soms dagen niemand spreekt.",
+    "Na een ziekenhuisopname durft meneer minder naar buiten; zoekt iemand om mee te wandelen.",
+    "Jonge moeder, nieuw in Nederland, zoekt contact en wil Nederlands oefenen.",
+    "Meneer wil graag leren videobellen met zijn kleinkinderen.",
+    "Mevrouw gaf aan dat ze zich eenzaam voelt sinds haar dochter naar het buitenland verhuisde.",
+]
+NOTES = [
+    "Slechthorend: rustig en duidelijk praten.",
+    "Heeft een kat; vrijwilliger mag niet allergisch zijn.",
+    "Liever ochtendafspraken, 's middags moe.",
+    "Gebruikt een rollator; afspraken in de buurt.",
+    "Spreekt beter Turks dan Nederlands.",
+    "",
+    "",
+]
+
+ORGANISATIONS = [
+    ("Welzijn Rijswijk", "welzijn"),
+    ("Gemeente Rijswijk", "gemeente"),
+    ("GGD Haaglanden", "zorg"),
+    ("Rijswijk Wonen", "woningcorporatie"),
+    ("Vidomes", "woningcorporatie"),
+    ("Florence", "zorg"),
+    ("Humanitas", "welzijn"),
+    ("Vitalismaatjes", "welzijn"),
+    ("Bibliotheek aan de Vliet", "bibliotheek"),
+    ("Haaglanden Beweegt en Sportief Plus", "sport"),
+    ("Optisport", "sport"),
+    ("Stichting Vier het Leven", "cultuur"),
+    ("Indigo Haaglanden", "zorg"),
+    ("Trias", "overig"),
+    ("Martinifabriek", "cultuur"),
+    ("Stichting ADO Den Haag", "sport"),
+    ("Stichting Prinses Irenepark", "overig"),
+]
+
+# Demo accounts for local use only; the README lists them with their passwords.
+ACCOUNTS = [
+    ("beheer@samen.test", "Bea Beheer", "admin", "Welzijn Rijswijk", "demo-beheer-2026"),
+    ("coordinator@samen.test", "Carla Coördinator", "coordinator", "Welzijn Rijswijk", "demo-coordinator-2026"),
+    ("coordinator2@samen.test", "Karim Coördinator", "coordinator", "Welzijn Rijswijk", "demo-coordinator-2026"),
+    ("flatcoach@samen.test", "Fenna Flatcoach", "referrer", "Rijswijk Wonen", "demo-flatcoach-2026"),
+    ("vidomes@samen.test", "Vincent Vidomes", "referrer", "Vidomes", "demo-flatcoach-2026"),
+    ("bibliotheek@samen.test", "Bo Bibliotheek", "referrer", "Bibliotheek aan de Vliet", "demo-flatcoach-2026"),
+]
+
+
+def postcode() -> str:
+    pc4 = RNG.choice(RIJSWIJK_PC4) if RNG.random() < 0.85 else RNG.choice(NEIGHBOUR_PC4)
+    return f"{pc4} {RNG.choice(LETTERS)}{RNG.choice(LETTERS)}"
+
+
+def phone() -> str:
+    return f"06 {RNG.randint(10000000, 99999999)}"
+
+
+def pick(options: list[str], low: int, high: int) -> str:
+    return ";".join(sorted(RNG.sample(options, RNG.randint(low, high)), key=options.index))
+
+
+def languages() -> str:
+    roll = RNG.random()
+    if roll < 0.72:
+        return "nl"
+    extra = RNG.choice(["en", "tr", "ar", "ber", "pap", "srn", "pl", "uk"])
+    return f"nl;{extra}" if roll < 0.95 else extra
+
+
+def volunteers(n: int) -> list[dict[str, object]]:
+    rows = []
+    for i in range(n):
+        female = RNG.random() < 0.65
+        first = RNG.choice(FIRST_NAMES_F if female else FIRST_NAMES_M)
+        last = RNG.choice(LAST_NAMES)
+        young = RNG.random() < 0.2
+        age = RNG.randint(17, 29) if young else RNG.randint(30, 79)
+        programmes = ["jong-ontmoet-oud"] if young and RNG.random() < 0.7 else []
+        programmes += RNG.sample(["buddy", "digitaal", "bewegen", "cultuur", "buddy"], RNG.randint(1, 2))
+        state = RNG.random()
+        if state < 0.55:
+            outcome, vog, requested, issued = "geschikt", "afgegeven", RNG.randint(40, 700), None
+            issued = requested - RNG.randint(10, 30)
+        elif state < 0.70:
+            outcome, vog, requested, issued = "geschikt", "aangevraagd", RNG.randint(3, 25), None
+        elif state < 0.75:
+            outcome, vog, requested, issued = "twijfel", "niet_aangevraagd", None, None
+        elif state < 0.78:
+            outcome, vog, requested, issued = "niet_geschikt", "niet_aangevraagd", None, None
+        else:
+            outcome, vog, requested, issued = "", "niet_aangevraagd", None, None
+        rows.append(
+            {
+                "first_name": first,
+                "last_name": last,
+                "email": f"{first.lower()}.{last.lower().replace(' ', '')}{i}@voorbeeld.nl",
+                "phone": phone(),
+                "age": age,
+                "postcode": postcode(),
+                "gender": "vrouw" if female else "man",
+                "programmes": ";".join(sorted(set(programmes), key=PROGRAMMES.index)),
+                "interests": pick(INTERESTS, 3, 7),
+                "languages": languages(),
+                "availability": pick(SLOTS, 2, 6),
+                "max_distance_km": RNG.choice([2, 3, 3, 5, 5, 8]),
+                "capacity": RNG.choice([1, 1, 1, 2, 2, 3]),
+                "motivation": RNG.choice(MOTIVATIONS),
+                "lonely_themselves": 1 if RNG.random() < 0.12 else 0,
+                "signed_up_days_ago": RNG.randint(1, 800) if outcome else RNG.randint(0, 20),
+                "intake_outcome": outcome,
+                "intake_days_ago": RNG.randint(5, 60) if outcome else "",
+                "vog_status": vog,
+                "vog_requested_days_ago": "" if requested is None else requested,
+                "vog_issued_days_ago": "" if issued is None else issued,
+            }
+        )
+    return rows
+
+
+def residents(n: int) -> list[dict[str, object]]:
+    rows = []
+    referrers = [a[0] for a in ACCOUNTS if a[2] == "referrer"]
+    for _ in range(n):
+        female = RNG.random() < 0.6
+        first = RNG.choice(FIRST_NAMES_F if female else FIRST_NAMES_M)
+        last = RNG.choice(LAST_NAMES)
+        programme = RNG.choices(PROGRAMMES, weights=[50, 15, 15, 12, 8])[0]
+        age = RNG.randint(66, 94) if programme == "jong-ontmoet-oud" or RNG.random() < 0.6 else RNG.randint(19, 65)
+        referred = RNG.random() < 0.6
+        rows.append(
+            {
+                "first_name": first,
+                "last_name": last,
+                "phone": phone() if RNG.random() < 0.5 else f"070 {RNG.randint(1000000, 9999999)}",
+                "age": age if programme == "jong-ontmoet-oud" or RNG.random() < 0.5 else "",
+                "postcode": postcode(),
+                "address": f"{RNG.choice(STREETS)} {RNG.randint(1, 240)}" if RNG.random() < 0.5 else "",
+                "gender": "vrouw" if female else "man",
+                "preferred_gender": "vrouw" if female and RNG.random() < 0.25 else "",
+                "programme": programme,
+                "interests": pick(INTERESTS, 2, 6),
+                "languages": languages(),
+                "availability": pick(SLOTS, 3, 9),
+                "max_distance_km": RNG.choice(["", "", "", 2, 3]),
+                "notes": RNG.choice(NOTES),
+                "referred_by": RNG.choice(referrers) if referred else "",
+                "reason": RNG.choice(REFERRAL_REASONS) if referred else "",
+                "waiting_days": RNG.randint(0, 240),
+                "intake_done": 1 if (not referred or RNG.random() < 0.5) else 0,
+            }
+        )
+    return rows
+
+
+def write(name: str, rows: list[dict[str, object]]) -> None:
+    with (HERE / name).open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def main() -> None:
+    write("organisations.csv", [{"name": n, "kind": k} for n, k in ORGANISATIONS])
+    write(
+        "accounts.csv",
+        [{"email": e, "name": n, "role": r, "organisation": o, "password": p} for e, n, r, o, p in ACCOUNTS],
+    )
+    write("volunteers.csv", volunteers(60))
+    write("residents.csv", residents(120))
+
+
+if __name__ == "__main__":
+    main()
