@@ -1,21 +1,315 @@
-"""Residents: list and search, intake by phone, detail, waiting list. To be built."""
+"""Residents for coordinators: list and search, intake by phone, detail, edit, intake talk, closing, waiting list."""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from typing import Any
 
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.wrappers import Response
+
+from webapp import catalogue
+from webapp.extensions import db
+from webapp.models import Resident, ResidentStatus, User
+from webapp.postcodes import pc4_areas
+from webapp.residents.forms import (
+    STATUS_CHOICES,
+    CloseForm,
+    IntakeForm,
+    ResidentEditForm,
+    ResidentIntakeForm,
+    resident_form_data,
+)
 from webapp.security import COORDINATION, roles_required
+from webapp.services.errors import Conflict, DomainError, NotFound
+from webapp.services.residents import (
+    REFERRAL_STATUS_LABELS,
+    ResidentDataError,
+    active_match,
+    active_programmes,
+    age_bounds_text,
+    close_resident,
+    get_resident,
+    has_age_bounds,
+    matches_for,
+    proposals_for,
+    record_intake,
+    referral_status,
+    register_resident,
+    residents_query,
+    today,
+    update_resident,
+    waiting_days,
+    waiting_list_query,
+)
 
 bp = Blueprint("residents", __name__)
+
+
+def _me() -> User:
+    user: User = current_user._get_current_object()
+    return user
+
+
+def _page() -> int:
+    return max(1, request.args.get("pagina", 1, type=int) or 1)
+
+
+def _resident_or_404(resident_id: int) -> Resident:
+    try:
+        return get_resident(db.session, resident_id)
+    except NotFound:
+        abort(404)
+
+
+def _place(pc4: str) -> str:
+    area = pc4_areas().get(pc4)
+    return area.place if area else ""
+
+
+def _programme_filter(programmes: list[Any]) -> str:
+    code = request.args.get("programma", "")
+    return code if code in {programme.code for programme in programmes} else ""
+
+
+def _age_bound(programmes: list[Any]) -> list[tuple[Any, str]]:
+    return [(programme, age_bounds_text(programme)) for programme in programmes if has_age_bounds(programme)]
 
 
 @bp.route("/bewoners")
 @roles_required(*COORDINATION)
 def list_residents() -> str:
-    return "bewoners"
+    """All residents, filtered by status and programme, searchable by name, postcode and phone."""
+    programmes = active_programmes(db.session)
+    status_code = request.args.get("status", "")
+    status = ResidentStatus(status_code) if status_code in {s.value for s in ResidentStatus} else None
+    programme = _programme_filter(programmes)
+    text = request.args.get("zoek", "").strip()[:100]
+    page = db.paginate(
+        residents_query(status, programme, text),
+        page=_page(),
+        per_page=current_app.config["SAMEN_PAGE_SIZE"],
+        error_out=False,
+    )
+    return render_template(
+        "residents/list.html",
+        page=page,
+        programmes=programmes,
+        status_choices=STATUS_CHOICES,
+        chosen_status=status.value if status else "",
+        chosen_programme=programme,
+        text=text,
+        filtered=bool(status or programme or text),
+        today=today(),
+        waiting_days=waiting_days,
+    )
+
+
+@bp.route("/bewoners/nieuw", methods=["GET", "POST"])
+@roles_required(*COORDINATION)
+def new_resident() -> str | Response | tuple[str, int]:
+    """A coordinator takes a resident in by phone."""
+    programmes = active_programmes(db.session)
+    form = ResidentIntakeForm(programmes=programmes)
+    if form.validate_on_submit():
+        try:
+            resident = register_resident(
+                db.session,
+                _me(),
+                form.resident_details(),
+                form.consent_record(),
+                intake_on=form.intake_on.data,
+                notes=form.notes.data or "",
+            )
+        except ResidentDataError as error:
+            db.session.rollback()
+            form[error.field].errors = [*form[error.field].errors, error.message]
+        else:
+            db.session.commit()
+            flash(_("%(name)s staat nu op de wachtlijst.", name=resident.full_name), "success")
+            return redirect(url_for("residents.resident_detail", resident_id=resident.id))
+    status = 422 if request.method == "POST" else 200
+    return render_template("residents/new.html", form=form, age_bound=_age_bound(programmes)), status
+
+
+def _render_detail(
+    resident: Resident,
+    intake_form: IntakeForm | None = None,
+    close_form: CloseForm | None = None,
+    status: int = 200,
+) -> tuple[str, int]:
+    match = active_match(db.session, resident)
+    problem_anchor = "intake-kop" if intake_form is not None else "afsluiten-kop" if close_form is not None else None
+    html = render_template(
+        "residents/detail.html",
+        problem_anchor=problem_anchor if status == 422 else None,
+        resident=resident,
+        referral=resident.referral,
+        referral_status_label=REFERRAL_STATUS_LABELS[referral_status(resident)] if resident.referral else None,
+        proposals=proposals_for(db.session, resident),
+        matches=matches_for(db.session, resident),
+        active_match=match,
+        waiting_days=waiting_days(resident),
+        place=_place(resident.pc4),
+        intake_form=intake_form or IntakeForm(formdata=None, data={"intake_on": resident.intake_on or today()}),
+        close_form=close_form or CloseForm(formdata=None),
+    )
+    return html, status
+
+
+@bp.route("/bewoners/<int:resident_id>")
+@roles_required(*COORDINATION)
+def resident_detail(resident_id: int) -> tuple[str, int]:
+    """Everything about one resident, for coordinators."""
+    return _render_detail(_resident_or_404(resident_id))
+
+
+def _stored_values(resident: Resident, form: ResidentEditForm) -> list[tuple[str, str]]:
+    """The stored values that differ from what the coordinator typed, to compare after a conflict."""
+    differences = []
+    for name, value in resident_form_data(resident).items():
+        if name == "version":
+            continue
+        field = form[name]
+        typed = field.parsed[0] if name == "postcode" and getattr(field, "parsed", None) else field.data
+        if (typed or None) != (value or None):
+            differences.append((str(field.label.text), _display(name, value)))
+    return differences
+
+
+def _display(name: str, value: Any) -> str:
+    if value in (None, "", []):
+        return "—"
+    if name == "programme":
+        return catalogue.label(catalogue.PROGRAMMES, value)
+    if name == "interests":
+        return ", ".join(catalogue.label(catalogue.INTERESTS, code) for code in value)
+    if name == "languages":
+        return ", ".join(catalogue.label(catalogue.LANGUAGES, code) for code in value)
+    if name == "availability":
+        return ", ".join(catalogue.slot_label(code) for code in value)
+    if name in ("gender", "preferred_gender"):
+        return catalogue.label(catalogue.GENDERS, value)
+    if name == "max_distance_km":
+        return _("tot %(km)s km", km=value)
+    if name == "birth_date":
+        return value.strftime("%d-%m-%Y")
+    return str(value)
+
+
+@bp.route("/bewoners/<int:resident_id>/bewerken", methods=["GET", "POST"])
+@roles_required(*COORDINATION)
+def edit_resident(resident_id: int) -> str | Response | tuple[str, int]:
+    """Correct a resident's data; refused without losing input when someone else saved in between."""
+    resident = _resident_or_404(resident_id)
+    programmes = active_programmes(db.session, also=resident.programme_code)
+    form_data = None if request.method == "POST" else resident_form_data(resident)
+    form = ResidentEditForm(programmes=programmes, data=form_data, current_distance_km=resident.max_distance_km)
+    conflict: list[tuple[str, str]] | None = None
+    if form.validate_on_submit():
+        try:
+            changed = update_resident(
+                db.session,
+                _me(),
+                resident,
+                form.resident_details(),
+                form.notes.data or "",
+                expected_version=form.expected_version(),
+            )
+            db.session.commit()
+        except ResidentDataError as error:
+            db.session.rollback()
+            form[error.field].errors = [*form[error.field].errors, error.message]
+        except (Conflict, StaleDataError):
+            db.session.rollback()
+            resident = _resident_or_404(resident_id)
+            conflict = _stored_values(resident, form)
+            form.version.data = str(resident.version)
+        else:
+            if changed:
+                flash(_("De gegevens van %(name)s zijn opgeslagen.", name=resident.full_name), "success")
+            else:
+                flash(_("Er was niets gewijzigd."), "info")
+            return redirect(url_for("residents.resident_detail", resident_id=resident.id))
+    status = 200 if request.method == "GET" else (409 if conflict is not None else 422)
+    return render_template(
+        "residents/edit.html", form=form, resident=resident, conflict=conflict, age_bound=_age_bound(programmes)
+    ), status
+
+
+@bp.route("/bewoners/<int:resident_id>/intake", methods=["POST"], endpoint="record_intake")
+@roles_required(*COORDINATION)
+def record_intake_view(resident_id: int) -> Response | tuple[str, int]:
+    """The intake talk with the resident took place today or on a given date."""
+    resident = _resident_or_404(resident_id)
+    form = IntakeForm()
+    if not form.validate_on_submit():
+        return _render_detail(resident, intake_form=form, status=422)
+    try:
+        record_intake(db.session, _me(), resident, form.intake_on.data)
+        db.session.commit()
+    except ResidentDataError as error:
+        db.session.rollback()
+        form.intake_on.errors = [*form.intake_on.errors, error.message]
+        return _render_detail(_resident_or_404(resident_id), intake_form=form, status=422)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    except StaleDataError:
+        db.session.rollback()
+        flash(_("Iemand anders heeft deze bewoner net gewijzigd. Bekijk de gegevens en probeer het opnieuw."), "error")
+    else:
+        flash(_("Het intakegesprek is vastgelegd."), "success")
+    return redirect(url_for("residents.resident_detail", resident_id=resident_id))
+
+
+@bp.route("/bewoners/<int:resident_id>/afsluiten", methods=["POST"], endpoint="close_resident")
+@roles_required(*COORDINATION)
+def close_resident_view(resident_id: int) -> Response | tuple[str, int]:
+    """Close a resident's sign-up with a reason; never while a match is active."""
+    resident = _resident_or_404(resident_id)
+    form = CloseForm()
+    if not form.validate_on_submit():
+        return _render_detail(resident, close_form=form, status=422)
+    try:
+        close_resident(db.session, _me(), resident, form.reason.data or "")
+        db.session.commit()
+    except ResidentDataError as error:
+        db.session.rollback()
+        form.reason.errors = [*form.reason.errors, error.message]
+        return _render_detail(_resident_or_404(resident_id), close_form=form, status=422)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return _render_detail(_resident_or_404(resident_id), close_form=form, status=409)
+    except StaleDataError:
+        db.session.rollback()
+        flash(_("Iemand anders heeft deze bewoner net gewijzigd. Bekijk de gegevens en probeer het opnieuw."), "error")
+        return _render_detail(_resident_or_404(resident_id), close_form=form, status=409)
+    flash(_("De aanmelding van %(name)s is afgesloten.", name=resident.full_name), "success")
+    return redirect(url_for("residents.resident_detail", resident_id=resident_id))
 
 
 @bp.route("/wachtlijst")
 @roles_required(*COORDINATION)
 def waiting_list() -> str:
-    return "wachtlijst"
+    """Waiting residents, longest wait first, with days waited and whether the intake is done."""
+    programmes = active_programmes(db.session)
+    programme = _programme_filter(programmes)
+    page = db.paginate(
+        waiting_list_query(programme),
+        page=_page(),
+        per_page=current_app.config["SAMEN_PAGE_SIZE"],
+        error_out=False,
+    )
+    return render_template(
+        "residents/waiting_list.html",
+        page=page,
+        programmes=programmes,
+        chosen_programme=programme,
+        today=today(),
+        waiting_days=waiting_days,
+        place=_place,
+    )

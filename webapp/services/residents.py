@@ -1,0 +1,495 @@
+"""Residents: referral by partner staff, intake by a coordinator, edits, intake talks, closing, waiting list."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from webapp import catalogue
+from webapp.models import (
+    ConsentBy,
+    ConsentMethod,
+    Gender,
+    Match,
+    MatchStatus,
+    Programme,
+    Proposal,
+    ProposalStatus,
+    Referral,
+    Resident,
+    ResidentSource,
+    ResidentStatus,
+    User,
+    utcnow,
+)
+from webapp.services import audit
+from webapp.services.errors import Conflict, DomainError, NotFound
+
+LOCAL_TIMEZONE = ZoneInfo("Europe/Amsterdam")
+
+
+def today() -> date:
+    """Today's date in Rijswijk, whatever the server's clock zone."""
+    return datetime.now(LOCAL_TIMEZONE).date()
+
+
+class ResidentDataError(DomainError):
+    """Input a form should have caught; ``field`` names the form field the message belongs to."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+# --- What a referrer may see: a minimal status ------------------------------------------------------------
+
+
+class ReferralStatus(enum.StrEnum):
+    ONTVANGEN = "ontvangen"
+    IN_BEHANDELING = "in behandeling"
+    GEKOPPELD = "gekoppeld"
+    AFGESLOTEN = "afgesloten"
+
+
+REFERRAL_STATUS_LABELS: dict[ReferralStatus, object] = {
+    ReferralStatus.ONTVANGEN: _l("ontvangen"),
+    ReferralStatus.IN_BEHANDELING: _l("in behandeling"),
+    ReferralStatus.GEKOPPELD: _l("gekoppeld"),
+    ReferralStatus.AFGESLOTEN: _l("afgesloten"),
+}
+
+REFERRAL_STATUS_EXPLANATIONS: dict[ReferralStatus, object] = {
+    ReferralStatus.ONTVANGEN: _l("Welzijn Rijswijk heeft de verwijzing ontvangen. Een coördinator neemt contact op."),
+    ReferralStatus.IN_BEHANDELING: _l(
+        "Een coördinator heeft met de bewoner gesproken en zoekt een passende vrijwilliger."
+    ),
+    ReferralStatus.GEKOPPELD: _l("De bewoner is gekoppeld aan een vrijwilliger."),
+    ReferralStatus.AFGESLOTEN: _l("De aanmelding is afgesloten. Neem contact op met Welzijn Rijswijk voor vragen."),
+}
+
+
+def referral_status(resident: Resident, has_proposal: bool | None = None) -> ReferralStatus:
+    """The minimal status a referrer sees; ``has_proposal`` is looked up when not given."""
+    if resident.status is ResidentStatus.AFGESLOTEN:
+        return ReferralStatus.AFGESLOTEN
+    if resident.status is ResidentStatus.GEKOPPELD:
+        return ReferralStatus.GEKOPPELD
+    if resident.intake_on is not None:
+        return ReferralStatus.IN_BEHANDELING
+    if has_proposal is None:
+        session = Session.object_session(resident)
+        has_proposal = session is not None and bool(
+            session.scalar(select(Proposal.id).where(Proposal.resident_id == resident.id).limit(1))
+        )
+    return ReferralStatus.IN_BEHANDELING if has_proposal else ReferralStatus.ONTVANGEN
+
+
+def referral_statuses(session: Session, residents: Sequence[Resident]) -> dict[int, ReferralStatus]:
+    """Statuses for a page of residents with one query for proposals."""
+    ids = [resident.id for resident in residents]
+    with_proposal = (
+        set(session.scalars(select(Proposal.resident_id).where(Proposal.resident_id.in_(ids)).distinct()))
+        if ids
+        else set()
+    )
+    return {resident.id: referral_status(resident, resident.id in with_proposal) for resident in residents}
+
+
+# --- Input ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ResidentDetails:
+    """What a referrer or coordinator tells us about a resident (data minimisation: most of it optional)."""
+
+    first_name: str
+    last_name: str
+    phone: str
+    email: str
+    birth_date: date | None
+    postcode: str
+    pc4: str
+    address: str
+    gender: Gender | None
+    preferred_gender: Gender | None
+    programme_code: str
+    interests: tuple[str, ...]
+    availability: tuple[str, ...]
+    languages: tuple[str, ...]
+    max_distance_km: float | None
+
+    def normalised(self) -> ResidentDetails:
+        return ResidentDetails(
+            first_name=self.first_name.strip(),
+            last_name=self.last_name.strip(),
+            phone=self.phone.strip(),
+            email=self.email.strip().lower(),
+            birth_date=self.birth_date,
+            postcode=self.postcode,
+            pc4=self.pc4,
+            address=self.address.strip(),
+            gender=self.gender,
+            preferred_gender=self.preferred_gender,
+            programme_code=self.programme_code,
+            interests=self.interests,
+            availability=self.availability,
+            languages=self.languages,
+            max_distance_km=self.max_distance_km,
+        )
+
+
+LIST_FIELDS = ("interests", "availability", "languages")
+
+
+@dataclass(frozen=True)
+class ConsentRecord:
+    """Who agreed to the sign-up, on which date, and how."""
+
+    given_by: ConsentBy
+    given_on: date
+    method: ConsentMethod
+
+
+def active_programmes(session: Session, also: str | None = None) -> list[Programme]:
+    """Programmes one can sign up for, in their display order; ``also`` keeps a resident's current one."""
+    condition: ColumnElement[bool] = Programme.active.is_(True)
+    if also:
+        condition = or_(condition, Programme.code == also)
+    return list(session.scalars(select(Programme).where(condition).order_by(Programme.sort_order, Programme.code)))
+
+
+def age_bounds_text(programme: Programme) -> str:
+    low, high = programme.resident_min_age, programme.resident_max_age
+    if low is not None and high is not None:
+        return _("van %(low)d tot en met %(high)d jaar", low=low, high=high)
+    if low is not None:
+        return _("vanaf %(low)d jaar", low=low)
+    if high is not None:
+        return _("tot en met %(high)d jaar", high=high)
+    return ""
+
+
+def has_age_bounds(programme: Programme) -> bool:
+    return programme.resident_min_age is not None or programme.resident_max_age is not None
+
+
+def age_on(birth_date: date, on: date) -> int:
+    return on.year - birth_date.year - ((on.month, on.day) < (birth_date.month, birth_date.day))
+
+
+def age_rule_problem(programme: Programme, birth_date: date | None, on: date) -> str | None:
+    """Why a birth date does not fit the programme's age bounds for residents, or None when it fits."""
+    if not has_age_bounds(programme):
+        return None
+    name = catalogue.label(catalogue.PROGRAMMES, programme.code)
+    bounds = age_bounds_text(programme)
+    if birth_date is None:
+        return _("Vul de geboortedatum in: %(programme)s is voor bewoners %(bounds)s.", programme=name, bounds=bounds)
+    age = age_on(birth_date, on)
+    low, high = programme.resident_min_age, programme.resident_max_age
+    if (low is not None and age < low) or (high is not None and age > high):
+        return _(
+            "%(programme)s is voor bewoners %(bounds)s; met deze geboortedatum is de bewoner %(age)d.",
+            programme=name,
+            bounds=bounds,
+            age=age,
+        )
+    return None
+
+
+def _check_details(session: Session, details: ResidentDetails, on: date, current_programme: str | None) -> Programme:
+    programme = session.get(Programme, details.programme_code)
+    if programme is None or not (programme.active or programme.code == current_programme):
+        raise ResidentDataError("programme", _("Kies een van de getoonde programma's."))
+    if not details.availability:
+        raise ResidentDataError("availability", _("Kies minstens één dagdeel waarop de bewoner kan."))
+    if details.birth_date is not None and details.birth_date > on:
+        raise ResidentDataError("birth_date", _("Een geboortedatum ligt niet in de toekomst."))
+    problem = age_rule_problem(programme, details.birth_date, on)
+    if problem:
+        raise ResidentDataError("birth_date", problem)
+    return programme
+
+
+def _check_consent(consent: ConsentRecord, on: date) -> None:
+    if consent.given_on > on:
+        raise ResidentDataError("consent_on", _("De datum van de toestemming kan niet in de toekomst liggen."))
+
+
+def _new_resident(
+    details: ResidentDetails, consent: ConsentRecord, recorded_by: User, source: ResidentSource, on: date
+) -> Resident:
+    return Resident(
+        first_name=details.first_name,
+        last_name=details.last_name,
+        phone=details.phone,
+        email=details.email,
+        birth_date=details.birth_date,
+        postcode=details.postcode,
+        pc4=details.pc4,
+        address=details.address,
+        gender=details.gender,
+        preferred_gender=details.preferred_gender,
+        programme_code=details.programme_code,
+        interests=list(details.interests),
+        availability=list(details.availability),
+        languages=list(details.languages),
+        max_distance_km=details.max_distance_km,
+        source=source,
+        status=ResidentStatus.WACHTEND,
+        waiting_since=on,
+        consent_by=consent.given_by,
+        consent_on=consent.given_on,
+        consent_method=consent.method,
+        consent_recorded_by=recorded_by,
+    )
+
+
+# --- Use cases ------------------------------------------------------------------------------------------
+
+
+def create_referral(
+    session: Session,
+    referrer: User,
+    details: ResidentDetails,
+    consent: ConsentRecord,
+    reason: str,
+    on: date | None = None,
+) -> Referral:
+    """A partner's referral: a waiting resident and the referral (who, from where, why) together."""
+    on = on or today()
+    details = details.normalised()
+    _check_details(session, details, on, None)
+    _check_consent(consent, on)
+    if not reason.strip():
+        raise ResidentDataError("reason", _("Vul de reden van de verwijzing in."))
+    resident = _new_resident(details, consent, referrer, ResidentSource.VERWIJZING, on)
+    referral = Referral(
+        resident=resident,
+        referrer=referrer,
+        organisation_id=referrer.organisation_id,
+        reason=reason.strip(),
+    )
+    session.add_all([resident, referral])
+    session.flush()
+    audit.record(
+        session,
+        referrer,
+        "referral.created",
+        "referral",
+        referral.id,
+        resident_id=resident.id,
+        organisation_id=referrer.organisation_id,
+        programme=details.programme_code,
+    )
+    return referral
+
+
+def register_resident(
+    session: Session,
+    coordinator: User,
+    details: ResidentDetails,
+    consent: ConsentRecord,
+    intake_on: date,
+    notes: str = "",
+    on: date | None = None,
+) -> Resident:
+    """A coordinator's intake by phone: the resident starts waiting with the intake already done."""
+    on = on or today()
+    details = details.normalised()
+    _check_details(session, details, on, None)
+    _check_consent(consent, on)
+    if intake_on > on:
+        raise ResidentDataError("intake_on", _("De datum van de intake kan niet in de toekomst liggen."))
+    resident = _new_resident(details, consent, coordinator, ResidentSource.COORDINATOR, on)
+    resident.intake_on = intake_on
+    resident.intake_by = coordinator
+    resident.notes = notes.strip()
+    session.add(resident)
+    session.flush()
+    audit.record(session, coordinator, "resident.created", "resident", resident.id, programme=details.programme_code)
+    return resident
+
+
+def update_resident(
+    session: Session,
+    user: User,
+    resident: Resident,
+    details: ResidentDetails,
+    notes: str,
+    expected_version: int,
+    on: date | None = None,
+) -> list[str]:
+    """A coordinator corrects a resident's data; refused when someone else saved in between."""
+    if resident.version != expected_version:
+        raise Conflict(_("Iemand anders heeft deze bewoner intussen gewijzigd."))
+    on = on or today()
+    details = details.normalised()
+    _check_details(session, details, on, resident.programme_code)
+    changed = []
+    for field in fields(ResidentDetails):
+        value = getattr(details, field.name)
+        if field.name in LIST_FIELDS:
+            value = list(value)
+        if getattr(resident, field.name) != value:
+            setattr(resident, field.name, value)
+            changed.append(field.name)
+    if resident.notes != notes.strip():
+        resident.notes = notes.strip()
+        changed.append("notes")
+    if changed:
+        session.flush()
+        audit.record(session, user, "resident.updated", "resident", resident.id, fields=changed)
+    return changed
+
+
+def record_intake(session: Session, user: User, resident: Resident, intake_on: date, on: date | None = None) -> None:
+    """The coordinator had the intake talk with the resident on ``intake_on``."""
+    on = on or today()
+    if resident.status is ResidentStatus.AFGESLOTEN:
+        raise Conflict(_("Deze bewoner is afgesloten; een intake vastleggen kan niet meer."))
+    if intake_on > on:
+        raise ResidentDataError("intake_on", _("De datum van de intake kan niet in de toekomst liggen."))
+    resident.intake_on = intake_on
+    resident.intake_by = user
+    session.flush()
+    audit.record(session, user, "resident.intake_recorded", "resident", resident.id, intake_on=intake_on.isoformat())
+
+
+def active_match(session: Session, resident: Resident) -> Match | None:
+    return session.scalar(select(Match).where(Match.resident_id == resident.id, Match.status == MatchStatus.ACTIEF))
+
+
+def close_resident(session: Session, user: User, resident: Resident, reason: str) -> None:
+    """Close a resident's sign-up; never while a match is active. Open proposals for them lapse."""
+    if resident.status is ResidentStatus.AFGESLOTEN:
+        raise Conflict(_("Deze bewoner is al afgesloten."))
+    if resident.status is ResidentStatus.GEKOPPELD or active_match(session, resident) is not None:
+        raise Conflict(
+            _(
+                "%(name)s heeft een actieve koppeling met een vrijwilliger. Beëindig eerst de koppeling; "
+                "daarna kunt u de bewoner afsluiten.",
+                name=resident.full_name,
+            )
+        )
+    if not reason.strip():
+        raise ResidentDataError("reason", _("Vul de reden van afsluiten in."))
+    resident.status = ResidentStatus.AFGESLOTEN
+    resident.closed_at = utcnow()
+    resident.closed_reason = reason.strip()
+    lapsed = list(
+        session.scalars(
+            select(Proposal).where(Proposal.resident_id == resident.id, Proposal.status == ProposalStatus.OPEN)
+        )
+    )
+    for proposal in lapsed:
+        proposal.status = ProposalStatus.VERVALLEN
+    session.flush()
+    audit.record(session, user, "resident.closed", "resident", resident.id, lapsed_proposals=[p.id for p in lapsed])
+
+
+# --- Reading --------------------------------------------------------------------------------------------
+
+
+def waiting_days(resident: Resident, on: date | None = None) -> int:
+    return max(0, ((on or today()) - resident.waiting_since).days)
+
+
+def get_resident(session: Session, resident_id: int) -> Resident:
+    resident = session.get(Resident, resident_id)
+    if resident is None:
+        raise NotFound(_("Deze bewoner bestaat niet (meer)."))
+    return resident
+
+
+def referrals_of(referrer: User) -> Select[Any]:
+    """A referrer's own referrals, made for their current organisation, newest first."""
+    return (
+        select(Referral)
+        .options(selectinload(Referral.resident))
+        .where(Referral.referrer_id == referrer.id, Referral.organisation_id == referrer.organisation_id)
+        .order_by(Referral.created_at.desc(), Referral.id.desc())
+    )
+
+
+def referral_of(session: Session, referrer: User, referral_id: int) -> Referral:
+    """One of the referrer's own referrals; anyone else's is 'not found', never 'forbidden'."""
+    referral = session.scalar(referrals_of(referrer).where(Referral.id == referral_id))
+    if referral is None:
+        raise NotFound(_("Deze verwijzing bestaat niet."))
+    return referral
+
+
+def _digits(text: str) -> str:
+    return "".join(c for c in text if c.isdigit())
+
+
+def _search_condition(text: str) -> ColumnElement[bool] | None:
+    """Every word must match a name, the postcode or the phone number (spaces and dashes ignored)."""
+    words = text.split()
+    if not words:
+        return None
+    postcode = func.replace(Resident.postcode, " ", "")
+    phone = func.replace(func.replace(Resident.phone, " ", ""), "-", "")
+
+    def matches(word: str) -> ColumnElement[bool]:
+        options = [
+            Resident.first_name.icontains(word, autoescape=True),
+            Resident.last_name.icontains(word, autoescape=True),
+            postcode.icontains(word, autoescape=True),
+        ]
+        digits = _digits(word)
+        if len(digits) >= 3:
+            options.append(phone.icontains(digits, autoescape=True))
+        return or_(*options)
+
+    whole = "".join(words)
+    return or_(
+        and_(*(matches(word) for word in words)),
+        postcode.icontains(whole, autoescape=True),
+        *([phone.icontains(_digits(whole), autoescape=True)] if len(_digits(whole)) >= 3 else []),
+    )
+
+
+def residents_query(status: ResidentStatus | None = None, programme: str | None = None, text: str = "") -> Select[Any]:
+    """The coordinators' resident list: filters and a free-text search, newest sign-ups first."""
+    query = select(Resident).order_by(Resident.created_at.desc(), Resident.id.desc())
+    if status is not None:
+        query = query.where(Resident.status == status)
+    if programme:
+        query = query.where(Resident.programme_code == programme)
+    condition = _search_condition(text)
+    if condition is not None:
+        query = query.where(condition)
+    return query
+
+
+def waiting_list_query(programme: str | None = None) -> Select[Any]:
+    """Waiting residents, longest wait first."""
+    query = select(Resident).where(Resident.status == ResidentStatus.WACHTEND)
+    if programme:
+        query = query.where(Resident.programme_code == programme)
+    return query.order_by(Resident.waiting_since, Resident.created_at, Resident.id)
+
+
+def proposals_for(session: Session, resident: Resident) -> list[Proposal]:
+    return list(
+        session.scalars(select(Proposal).where(Proposal.resident_id == resident.id).order_by(Proposal.id.desc()))
+    )
+
+
+def matches_for(session: Session, resident: Resident) -> list[Match]:
+    return list(
+        session.scalars(
+            select(Match).where(Match.resident_id == resident.id).order_by(Match.created_at.desc(), Match.id.desc())
+        )
+    )
