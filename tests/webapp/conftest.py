@@ -72,6 +72,20 @@ class PostgresServer:
         self.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+@pytest.fixture(autouse=True, scope="session")
+def fast_password_hashing() -> Iterator[None]:
+    """argon2's production cost is deliberate (slow to guess); tests only need it to be correct."""
+    from argon2 import PasswordHasher
+
+    import webapp.security as security
+
+    original, original_dummy = security._hasher, security.DUMMY_HASH
+    security._hasher = PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
+    security.DUMMY_HASH = security._hasher.hash("timing-equaliser")
+    yield
+    security._hasher, security.DUMMY_HASH = original, original_dummy
+
+
 @pytest.fixture(scope="session", params=BACKENDS)
 def backend(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     if request.param == "sqlite":
@@ -138,6 +152,12 @@ class AuthActions:
 
     def login(self, email: str, password: str = "correct horse battery") -> Any:
         return self.client.post("/inloggen", data={"email": email, "password": password})
+
+    def login_as(self, user: Any) -> None:
+        """Sign in without the form (Flask-Login's session keys), for tests about something else."""
+        with self.client.session_transaction() as session:
+            session["_user_id"] = str(user.id)
+            session["_fresh"] = True
 
     def logout(self) -> Any:
         return self.client.post("/uitloggen")

@@ -28,16 +28,11 @@ from webapp.models import (
 from webapp.security import hash_password
 
 PASSWORD = "correct horse battery"
-_PASSWORD_HASH: str | None = None
 _sequence = itertools.count(1)
 
 
 def _password_hash() -> str:
-    # argon2 is slow on purpose; hash the shared test password once.
-    global _PASSWORD_HASH
-    if _PASSWORD_HASH is None:
-        _PASSWORD_HASH = hash_password(PASSWORD)
-    return _PASSWORD_HASH
+    return hash_password(PASSWORD)
 
 
 class Factories:

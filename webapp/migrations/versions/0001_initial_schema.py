@@ -457,21 +457,29 @@ def upgrade():
         sa.column("resident_min_age", sa.Integer),
         sa.column("resident_max_age", sa.Integer),
     )
+    # bulk_insert writes the columns of the first row only, so every row names every column.
+    open_ages = {
+        "volunteer_min_age": None,
+        "volunteer_max_age": None,
+        "resident_min_age": None,
+        "resident_max_age": None,
+    }
     op.bulk_insert(
         programmes,
         [
-            {"code": "buddy", "sort_order": 1, "requires_vog": True, "active": True},
+            {"code": "buddy", "sort_order": 1, "requires_vog": True, "active": True, **open_ages},
             {
                 "code": "jong-ontmoet-oud",
                 "sort_order": 2,
                 "requires_vog": True,
                 "active": True,
+                **open_ages,
                 "volunteer_max_age": 30,
                 "resident_min_age": 65,
             },
-            {"code": "digitaal", "sort_order": 3, "requires_vog": True, "active": True},
-            {"code": "bewegen", "sort_order": 4, "requires_vog": False, "active": True},
-            {"code": "cultuur", "sort_order": 5, "requires_vog": False, "active": True},
+            {"code": "digitaal", "sort_order": 3, "requires_vog": True, "active": True, **open_ages},
+            {"code": "bewegen", "sort_order": 4, "requires_vog": False, "active": True, **open_ages},
+            {"code": "cultuur", "sort_order": 5, "requires_vog": False, "active": True, **open_ages},
         ],
     )
 

@@ -1,0 +1,88 @@
+"""Every staff URL refuses anonymous visitors (sign in first) and staff of the wrong role (403)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from tests.webapp.conftest import AuthActions
+from tests.webapp.factories import Factories
+from webapp import create_app
+from webapp.models import Role
+
+PUBLIC_ENDPOINTS = {
+    "static",
+    "public.home",
+    "public.privacy",
+    "public.set_language",
+    "public.healthz",
+    "public.volunteer_signup",
+    "public.signup_thanks",
+    "auth.login",
+    "auth.logout",
+}
+# Which roles may use each blueprint; any signed-in staff member may change their own password.
+ALLOWED_ROLES = {
+    "referrals": {Role.REFERRER},
+    "residents": {Role.COORDINATOR, Role.ADMIN},
+    "coordination": {Role.COORDINATOR, Role.ADMIN},
+    "matching": {Role.COORDINATOR, Role.ADMIN},
+    "admin": {Role.ADMIN},
+    "auth": {Role.REFERRER, Role.COORDINATOR, Role.ADMIN},
+}
+
+
+def _staff_urls() -> list[tuple[str, str, str]]:
+    app = create_app({"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    urls = []
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in PUBLIC_ENDPOINTS:
+            continue
+        path = re.sub(r"<(?:int:)?[^>]+>", "1", rule.rule)
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            urls.append((rule.endpoint, method, path))
+    return urls
+
+
+STAFF_URLS = _staff_urls()
+
+
+def test_every_endpoint_is_classified() -> None:
+    unknown = {endpoint.split(".")[0] for endpoint, _, _ in STAFF_URLS} - set(ALLOWED_ROLES)
+    assert not unknown, f"new blueprint(s) without an access rule in this test: {unknown}"
+
+
+@pytest.mark.parametrize(("endpoint", "method", "path"), STAFF_URLS, ids=[f"{m} {p}" for _, m, p in STAFF_URLS])
+def test_anonymous_visitors_are_sent_to_sign_in(client: FlaskClient, endpoint: str, method: str, path: str) -> None:
+    response = client.open(path, method=method)
+
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/inloggen")
+
+
+WRONG_ROLE_CASES = [
+    (endpoint, method, path, role)
+    for endpoint, method, path in STAFF_URLS
+    for role in Role
+    if role not in ALLOWED_ROLES.get(endpoint.split(".")[0], set())
+]
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "method", "path", "role"),
+    WRONG_ROLE_CASES,
+    ids=[f"{r.value} {m} {p}" for _, m, p, r in WRONG_ROLE_CASES],
+)
+def test_staff_of_the_wrong_role_are_refused(
+    app: Flask, client: FlaskClient, auth: AuthActions, make: Factories, endpoint: str, method: str, path: str, role: Role
+) -> None:
+    user = make.user(role)
+    make.session.commit()
+    auth.login_as(user)
+
+    response = client.open(path, method=method)
+
+    assert response.status_code == 403
