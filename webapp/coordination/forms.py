@@ -1,0 +1,174 @@
+"""Coordinator forms: the volunteer filters, screening and stopping."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+
+from webapp.forms_common import MultiCheckboxField
+from webapp.models import IntakeOutcome, VogStatus
+
+INTAKE_LABELS: dict[str, Any] = {
+    IntakeOutcome.GESCHIKT.value: _l("geschikt"),
+    IntakeOutcome.TWIJFEL.value: _l("twijfel"),
+    IntakeOutcome.NIET_GESCHIKT.value: _l("niet geschikt"),
+}
+
+VOG_LABELS: dict[str, Any] = {
+    VogStatus.NIET_AANGEVRAAGD.value: _l("niet aangevraagd"),
+    VogStatus.AANGEVRAAGD.value: _l("aangevraagd"),
+    VogStatus.AFGEGEVEN.value: _l("afgegeven"),
+    VogStatus.AFGEWEZEN.value: _l("afgewezen"),
+}
+
+# Screening states for the list filter: "nieuw" means no intake outcome yet; "gestopt" wins over the others.
+SCREENING_STATES: dict[str, Any] = {
+    "nieuw": _l("nieuw (nog geen kennismakingsgesprek)"),
+    IntakeOutcome.GESCHIKT.value: _l("geschikt"),
+    IntakeOutcome.TWIJFEL.value: _l("twijfel"),
+    IntakeOutcome.NIET_GESCHIKT.value: _l("niet geschikt"),
+    "gestopt": _l("gestopt"),
+}
+
+MAX_CAPACITY = 10
+
+
+class VolunteerFilterForm(FlaskForm):
+    """The filters above the volunteer list (GET, no CSRF: it changes nothing)."""
+
+    class Meta:
+        csrf = False
+
+    q = StringField(
+        _l("Zoeken"),
+        validators=[Optional(), Length(max=100, message=_l("Maximaal 100 tekens."))],
+        render_kw={"type": "search", "placeholder": _l("naam, e-mail, postcode")},
+    )
+    status = SelectField(
+        _l("Screening"), choices=[("", _l("alle")), *list(SCREENING_STATES.items())], validators=[Optional()]
+    )
+    programma = SelectField(_l("Programma"), choices=[("", _l("alle"))], validators=[Optional()])
+    vog = SelectField(_l("VOG"), choices=[("", _l("alle")), *list(VOG_LABELS.items())], validators=[Optional()])
+    plek = BooleanField(_l("Alleen met vrije plek"))
+
+
+def not_in_future(form: Any, field: Any) -> None:
+    if field.data is not None and field.data > form.today:
+        raise ValidationError(_l("Deze datum ligt in de toekomst. Vul de datum in waarop het gebeurde."))
+
+
+class ScreeningForm(FlaskForm):
+    intake_outcome = RadioField(
+        _l("Uitkomst van het kennismakingsgesprek"),
+        choices=[("", _l("nog geen gesprek gehad")), *list(INTAKE_LABELS.items())],
+        default="",
+        validators=[Optional()],
+    )
+    intake_on = DateField(
+        _l("Datum van het gesprek"),
+        validators=[Optional(), not_in_future],
+        render_kw={"class": "short"},
+    )
+    intake_notes = TextAreaField(
+        _l("Aantekeningen van het gesprek"),
+        validators=[Optional(), Length(max=4000, message=_l("Maximaal 4000 tekens."))],
+    )
+    vog_status = RadioField(
+        _l("Status van de VOG"),
+        choices=list(VOG_LABELS.items()),
+        default=VogStatus.NIET_AANGEVRAAGD.value,
+        validators=[InputRequired(_l("Kies de status van de VOG."))],
+    )
+    vog_requested_on = DateField(
+        _l("Aangevraagd op"), validators=[Optional(), not_in_future], render_kw={"class": "short"}
+    )
+    vog_issued_on = DateField(_l("Afgegeven op"), validators=[Optional(), not_in_future], render_kw={"class": "short"})
+    capacity = IntegerField(
+        _l("Capaciteit: hoeveel bewoners tegelijk"),
+        validators=[InputRequired(_l("Vul de capaciteit in (0 tot en met 10)."))],
+        render_kw={"class": "short", "inputmode": "numeric", "min": 0, "max": MAX_CAPACITY},
+    )
+    programmes = MultiCheckboxField(_l("Programma's"), validators=[DataRequired(_l("Kies minstens één programma."))])
+    version = HiddenField(_l("Versie"))
+
+    def __init__(self, *args: Any, today: date, active_matches: int = 0, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.today = today
+        self.active_matches = active_matches
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        """Field checks first, then the rules that tie fields together (an empty optional date skips its chain)."""
+        valid = super().validate(extra_validators)
+        for field, message in self._cross_field_errors():
+            if not field.errors:
+                field.errors.append(message)
+                valid = False
+        return valid
+
+    def _cross_field_errors(self) -> list[tuple[Any, Any]]:
+        errors: list[tuple[Any, Any]] = []
+        outcome, intake_on = self.intake_outcome.data, self.intake_on
+        if outcome and intake_on.data is None:
+            errors.append((intake_on, _l("Vul de datum van het kennismakingsgesprek in.")))
+        if not outcome and intake_on.data is not None:
+            errors.append((intake_on, _l("Kies ook de uitkomst van het gesprek, of laat de datum leeg.")))
+
+        status, requested, issued = self.vog_status.data, self.vog_requested_on, self.vog_issued_on
+        if status == VogStatus.AANGEVRAAGD.value and requested.data is None:
+            errors.append((requested, _l("Vul de datum in waarop de VOG is aangevraagd.")))
+        if status == VogStatus.NIET_AANGEVRAAGD.value and requested.data is not None:
+            errors.append((requested, _l("Bij 'niet aangevraagd' hoort geen aanvraagdatum. Laat het veld leeg.")))
+        if status == VogStatus.AFGEGEVEN.value:
+            if issued.data is None:
+                errors.append((issued, _l("Vul de datum in waarop de VOG is afgegeven.")))
+            elif issued.data is not None and requested.data is not None and issued.data < requested.data:
+                errors.append((issued, _l("De afgiftedatum kan niet vóór de aanvraagdatum liggen.")))
+        elif issued.data is not None:
+            errors.append((issued, _l("Een afgiftedatum hoort alleen bij de status 'afgegeven'. Laat het veld leeg.")))
+
+        capacity = self.capacity.data
+        if capacity is not None and not 0 <= capacity <= MAX_CAPACITY:
+            errors.append((self.capacity, _l("Vul een aantal van 0 tot en met 10 in.")))
+        elif capacity is not None and capacity < self.active_matches:
+            errors.append(
+                (
+                    self.capacity,
+                    _l(
+                        "Deze vrijwilliger heeft nu %(count)d actieve koppeling(en); de capaciteit kan niet lager "
+                        "zijn. Beëindig eerst een koppeling.",
+                        count=self.active_matches,
+                    ),
+                )
+            )
+        if not (self.version.data or "").isdigit():
+            errors.append((self.version, _l("Het formulier is onvolledig. Laad de pagina opnieuw.")))
+        return errors
+
+
+class StopVolunteerForm(FlaskForm):
+    reason = TextAreaField(
+        _l("Reden van stoppen"),
+        validators=[
+            DataRequired(_l("Vul de reden in waarom de vrijwilliger stopt.")),
+            Length(max=1000, message=_l("Maximaal 1000 tekens.")),
+        ],
+    )
+    version = HiddenField(_l("Versie"))
+
+    def validate_version(self, field: Any) -> None:
+        if not (field.data or "").isdigit():
+            raise ValidationError(_l("Het formulier is onvolledig. Laad de pagina opnieuw."))
