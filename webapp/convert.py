@@ -1,0 +1,249 @@
+"""The one module that knows both worlds: database rows in, the matching engine's dataclasses out.
+
+Ids handed to the engine are the database ids. Volunteers get the coordinates of their PC4 area, the
+programmes they may work in now, and their free capacity; residents get their waiting days. The rules
+come from the configuration, the ``programmes`` table (age rules) and the history of decisions (pairs
+that were rejected or ended are never proposed again).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select, union
+from sqlalchemy.orm import Session, selectinload
+
+import matcher
+from webapp.forms_common import age_on
+from webapp.models import (
+    IntakeOutcome,
+    Match,
+    MatchStatus,
+    Programme,
+    Proposal,
+    ProposalStatus,
+    Resident,
+    ResidentStatus,
+    Volunteer,
+    volunteer_programmes,
+)
+from webapp.postcodes import pc4_areas
+from webapp.services.screening import eligible_programmes, local_today
+
+log = logging.getLogger(__name__)
+_SLOTS = frozenset(matcher.SLOTS)
+
+
+def programmes_for(
+    volunteer: Volunteer, programmes_by_code: Mapping[str, Programme], today: date, vog_valid_years: int
+) -> list[str]:
+    """The programmes the volunteer is eligible for today: the screening rule, kept in one place."""
+    return eligible_programmes(volunteer, programmes_by_code, today, vog_valid_years)
+
+
+def today_for(config: Mapping[str, Any]) -> date:
+    """Today where the coordinators work: waiting days and VOG validity count in local days."""
+    return local_today(str(config.get("BABEL_DEFAULT_TIMEZONE") or "Europe/Amsterdam"))
+
+
+def load_programmes(session: Session) -> dict[str, Programme]:
+    return {p.code: p for p in session.scalars(select(Programme).order_by(Programme.sort_order))}
+
+
+def _clean_strings(values: Iterable[str] | None) -> frozenset[str]:
+    return frozenset(v for v in values or () if isinstance(v, str) and v)
+
+
+def _clean_slots(owner: str, values: Iterable[str] | None) -> frozenset[str]:
+    slots = _clean_strings(values)
+    unknown = slots - _SLOTS
+    if unknown:
+        log.warning("%s: ignoring unknown availability slots %s", owner, sorted(unknown))
+    return slots & _SLOTS
+
+
+def _distance(value: float | None) -> float | None:
+    return float(value) if value is not None and value > 0 else None
+
+
+def to_engine_volunteer(
+    volunteer: Volunteer, programmes_by_code: Mapping[str, Programme], today: date, vog_valid_years: int
+) -> matcher.Volunteer | None:
+    """The engine's view of a volunteer, or None when they cannot be matched today."""
+    programmes = programmes_for(volunteer, programmes_by_code, today, vog_valid_years)
+    free = volunteer.capacity - volunteer.active_match_count
+    area = pc4_areas().get(volunteer.pc4)
+    if not programmes or free < 1 or area is None:
+        return None
+    return matcher.Volunteer(
+        id=volunteer.id,
+        lat=area.lat,
+        lon=area.lon,
+        availability=_clean_slots(f"volunteer {volunteer.id}", volunteer.availability),
+        interests=_clean_strings(volunteer.interests),
+        languages=_clean_strings(volunteer.languages),
+        programmes=frozenset(programmes),
+        capacity=free,
+        age=age_on(volunteer.birth_date, today) if volunteer.birth_date else None,
+        gender=volunteer.gender.value if volunteer.gender else None,
+        max_distance_km=_distance(volunteer.max_distance_km),
+    )
+
+
+def to_engine_resident(resident: Resident, today: date) -> matcher.Resident | None:
+    """The engine's view of a waiting resident, or None when their postcode area is unknown."""
+    area = pc4_areas().get(resident.pc4)
+    if area is None:
+        return None
+    return matcher.Resident(
+        id=resident.id,
+        lat=area.lat,
+        lon=area.lon,
+        programme=resident.programme_code,
+        availability=_clean_slots(f"resident {resident.id}", resident.availability),
+        interests=_clean_strings(resident.interests),
+        languages=_clean_strings(resident.languages),
+        age=age_on(resident.birth_date, today) if resident.birth_date else None,
+        gender=resident.gender.value if resident.gender else None,
+        preferred_gender=resident.preferred_gender.value if resident.preferred_gender else None,
+        max_distance_km=_distance(resident.max_distance_km),
+        waiting_days=max(0, (today - resident.waiting_since).days),
+    )
+
+
+def age_rules(programmes_by_code: Mapping[str, Programme]) -> dict[str, matcher.AgeRule]:
+    rules = {}
+    for code, p in programmes_by_code.items():
+        rule = matcher.AgeRule(p.volunteer_min_age, p.volunteer_max_age, p.resident_min_age, p.resident_max_age)
+        if rule.bounds_volunteer or rule.bounds_resident:
+            rules[code] = rule
+    return rules
+
+
+def excluded_pairs(session: Session, resident_ids: Iterable[int] | None = None) -> frozenset[tuple[int, int]]:
+    """Every (volunteer, resident) of a rejected proposal or an ended match: never proposed again."""
+    rejected = select(Proposal.volunteer_id, Proposal.resident_id).where(Proposal.status == ProposalStatus.AFGEWEZEN)
+    ended = select(Match.volunteer_id, Match.resident_id).where(Match.status == MatchStatus.BEEINDIGD)
+    if resident_ids is not None:
+        ids = list(resident_ids)
+        rejected = rejected.where(Proposal.resident_id.in_(ids))
+        ended = ended.where(Match.resident_id.in_(ids))
+    return frozenset((int(v), int(r)) for v, r in session.execute(union(rejected, ended)))
+
+
+def match_rules(
+    config: Mapping[str, Any],
+    programmes_by_code: Mapping[str, Programme],
+    excluded: frozenset[tuple[int, int]] = frozenset(),
+) -> matcher.MatchRules:
+    return matcher.MatchRules(
+        weights=matcher.Weights(),
+        max_distance_km=float(config["SAMEN_MAX_DISTANCE_KM"]),
+        min_common_slots=int(config["SAMEN_MIN_COMMON_SLOTS"]),
+        waiting_horizon_days=int(config["SAMEN_WAITING_HORIZON_DAYS"]),
+        age_rules=age_rules(programmes_by_code),
+        excluded_pairs=excluded,
+    )
+
+
+def rules_as_json(rules: matcher.MatchRules, vog_valid_years: int) -> dict[str, Any]:
+    """What a run used, for the record (the excluded pairs as a count)."""
+    w = rules.weights
+    return {
+        "max_distance_km": rules.max_distance_km,
+        "min_common_slots": rules.min_common_slots,
+        "waiting_horizon_days": rules.waiting_horizon_days,
+        "require_common_language": rules.require_common_language,
+        "min_score": rules.min_score,
+        "weights": {
+            "distance": w.distance,
+            "interests": w.interests,
+            "availability": w.availability,
+            "waiting": w.waiting,
+        },
+        "age_rules": {
+            code: {
+                "volunteer_min_age": r.volunteer_min_age,
+                "volunteer_max_age": r.volunteer_max_age,
+                "resident_min_age": r.resident_min_age,
+                "resident_max_age": r.resident_max_age,
+            }
+            for code, r in sorted(rules.age_rules.items())
+        },
+        "excluded_pairs": len(rules.excluded_pairs),
+        "vog_valid_years": vog_valid_years,
+    }
+
+
+def candidate_volunteers(session: Session, programme_code: str | None = None) -> list[Volunteer]:
+    """Volunteers worth converting: screened as suitable, not stopped, with room (cheap filters in SQL)."""
+    query = (
+        select(Volunteer)
+        .where(
+            Volunteer.intake_outcome == IntakeOutcome.GESCHIKT,
+            Volunteer.stopped_at.is_(None),
+            Volunteer.active_match_count < Volunteer.capacity,
+        )
+        .options(selectinload(Volunteer.programmes))
+        .order_by(Volunteer.id)
+    )
+    if programme_code is not None:
+        query = query.where(
+            Volunteer.id.in_(
+                select(volunteer_programmes.c.volunteer_id).where(
+                    volunteer_programmes.c.programme_code == programme_code
+                )
+            )
+        )
+    return list(session.scalars(query))
+
+
+def waiting_residents(session: Session, programme_code: str | None = None) -> list[Resident]:
+    query = select(Resident).where(Resident.status == ResidentStatus.WACHTEND).order_by(Resident.id)
+    if programme_code is not None:
+        query = query.where(Resident.programme_code == programme_code)
+    return list(session.scalars(query))
+
+
+@dataclass(frozen=True)
+class EngineInput:
+    """Everything one call of the engine needs, plus the residents that could not be converted."""
+
+    volunteers: tuple[matcher.Volunteer, ...]
+    residents: tuple[matcher.Resident, ...]
+    rules: matcher.MatchRules
+    residents_without_location: tuple[int, ...]
+    vog_valid_years: int
+
+
+def engine_volunteers(
+    volunteers: Iterable[Volunteer], programmes_by_code: Mapping[str, Programme], today: date, vog_valid_years: int
+) -> tuple[matcher.Volunteer, ...]:
+    converted = (to_engine_volunteer(v, programmes_by_code, today, vog_valid_years) for v in volunteers)
+    return tuple(v for v in converted if v is not None)
+
+
+def load_run_input(
+    session: Session, config: Mapping[str, Any], programme_code: str | None = None, today: date | None = None
+) -> EngineInput:
+    """The engine's input for a run over every waiting resident (of one programme, when given)."""
+    today = today or today_for(config)
+    vog_valid_years = int(config["SAMEN_VOG_VALID_YEARS"])
+    programmes_by_code = load_programmes(session)
+    volunteers = engine_volunteers(
+        candidate_volunteers(session, programme_code), programmes_by_code, today, vog_valid_years
+    )
+    residents = []
+    without_location = []
+    for row in waiting_residents(session, programme_code):
+        converted = to_engine_resident(row, today)
+        if converted is None:
+            without_location.append(row.id)
+        else:
+            residents.append(converted)
+    rules = match_rules(config, programmes_by_code, excluded_pairs(session))
+    return EngineInput(tuple(volunteers), tuple(residents), rules, tuple(without_location), vog_valid_years)
