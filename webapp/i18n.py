@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from flask import current_app, request
+from flask import current_app, has_request_context, request
 
 LANGUAGE_COOKIE = "samen_taal"
 
 
 def select_locale() -> str:
-    chosen = request.cookies.get(LANGUAGE_COOKIE, "")
+    # Commands and background threads translate too, without a request to ask.
+    chosen = request.cookies.get(LANGUAGE_COOKIE, "") if has_request_context() else ""
     return chosen if chosen in current_app.config["LANGUAGES"] else current_app.config["BABEL_DEFAULT_LOCALE"]

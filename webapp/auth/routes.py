@@ -47,7 +47,7 @@ def _safe_next(target: str | None) -> str | None:
 
 @bp.route("/inloggen", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["SAMEN_LOGIN_LIMIT"], methods=["POST"])
-def login() -> str | Response:
+def login() -> str | Response | tuple[str, int]:
     if current_user.is_authenticated:
         return redirect(home_for(current_user))
     form = LoginForm()
@@ -66,7 +66,8 @@ def login() -> str | Response:
                 flash(_("Kies eerst een eigen wachtwoord."), "info")
                 return redirect(url_for("auth.change_password"))
             return redirect(_safe_next(request.args.get("next")) or home_for(user))
-    return render_template("auth/login.html", form=form)
+    status = 422 if request.method == "POST" else 200
+    return render_template("auth/login.html", form=form), status
 
 
 @bp.route("/uitloggen", methods=["POST"])
@@ -78,7 +79,7 @@ def logout() -> Response:
 
 @bp.route("/wachtwoord", methods=["GET", "POST"])
 @login_required
-def change_password() -> str | Response:
+def change_password() -> str | Response | tuple[str, int]:
     form = ChangePasswordForm()
     if form.validate_on_submit():
         if not check_password(current_user, form.current.data or ""):
@@ -91,4 +92,5 @@ def change_password() -> str | Response:
             db.session.commit()
             flash(_("Uw wachtwoord is gewijzigd."), "success")
             return redirect(home_for(current_user))
-    return render_template("auth/change_password.html", form=form)
+    status = 422 if request.method == "POST" else 200
+    return render_template("auth/change_password.html", form=form), status
