@@ -14,9 +14,8 @@ from matcher.model import EARTH_RADIUS_KM, SLOTS, AgeRule, MatchRules, Resident,
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
-CountArray = npt.NDArray[np.float32]
+WordArray = npt.NDArray[np.uint64]
 
-_SLOT_INDEX = {slot: i for i, slot in enumerate(SLOTS)}
 NO_GENDER = -1
 NO_PREFERENCE = -2
 
@@ -48,16 +47,20 @@ def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 2.0 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
 
 
-def _indicator(sets: Sequence[frozenset[str]], vocabulary: Sequence[str]) -> CountArray:
-    """A 0/1 matrix, one row a person and one column a word, so a matrix product counts overlaps."""
-    column = {word: j for j, word in enumerate(vocabulary)}
-    matrix = np.zeros((len(sets), len(vocabulary)), dtype=np.float32)
-    for i, words in enumerate(sets):
-        for word in words:
-            j = column.get(word)
+def bitsets(sets: Sequence[frozenset[str]], vocabulary: Sequence[str]) -> WordArray:
+    """One row of 64-bit words per person, one bit per vocabulary word: AND and popcount count overlaps.
+
+    Bit arithmetic needs no BLAS, so a block's counting never waits on BLAS threads on a busy machine.
+    """
+    bit = {word: j for j, word in enumerate(vocabulary)}
+    n_words = max(1, -(-len(vocabulary) // 64))
+    words = np.zeros((len(sets), n_words), dtype=np.uint64)
+    for i, members in enumerate(sets):
+        for member in members:
+            j = bit.get(member)
             if j is not None:
-                matrix[i, j] = 1.0
-    return matrix
+                words[i, j // 64] |= np.uint64(1 << (j % 64))
+    return words
 
 
 def _sizes(sets: Sequence[frozenset[str]]) -> IntArray:
@@ -75,14 +78,16 @@ class Side:
     """One side of a run as arrays; row i is the i-th person in input order."""
 
     ids: tuple[Hashable, ...]
+    lat: FloatArray
+    lon: FloatArray
     xyz: FloatArray
     reach_km: FloatArray  # own travel limit already capped by the rules' limit
     reach_chord: FloatArray
-    slots: CountArray
+    slots: WordArray
     slot_count: IntArray
-    interests: CountArray
+    interests: WordArray
     interest_count: IntArray
-    languages: CountArray
+    languages: WordArray
     language_count: IntArray
     age: FloatArray  # NaN when unknown
     gender: IntArray  # NO_GENDER when unknown
@@ -141,20 +146,18 @@ def _side(
         dtype=np.float64,
         count=len(people),
     )
-    slots = np.zeros((len(people), len(SLOTS)), dtype=np.float32)
-    for i, person in enumerate(people):
-        for slot in person.availability:
-            slots[i, _SLOT_INDEX[slot]] = 1.0
     return Side(
         ids=tuple(p.id for p in people),
+        lat=lat,
+        lon=lon,
         xyz=unit_vectors(lat, lon),
         reach_km=reach,
         reach_chord=chord_for_km(reach),
-        slots=slots,
-        slot_count=slots.sum(axis=1).astype(np.int64),
-        interests=_indicator([p.interests for p in people], interest_words),
+        slots=bitsets([p.availability for p in people], SLOTS),
+        slot_count=_sizes([p.availability for p in people]),
+        interests=bitsets([p.interests for p in people], interest_words),
         interest_count=_sizes([p.interests for p in people]),
-        languages=_indicator([p.languages for p in people], language_words),
+        languages=bitsets([p.languages for p in people], language_words),
         language_count=_sizes([p.languages for p in people]),
         age=np.array([math.nan if p.age is None else float(p.age) for p in people], dtype=np.float64),
         gender=np.array([NO_GENDER if p.gender is None else gender_codes[p.gender] for p in people], dtype=np.int64),

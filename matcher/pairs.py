@@ -1,8 +1,7 @@
 """Judging (resident, volunteer) pairs a block at a time: the hard rules and the score.
 
-Everything here works on a dense block of residents (rows) by volunteers (columns), with matrix
-products doing the counting: 0/1 indicator matrices multiplied give shared slots, interests and
-languages for a whole block at once.
+Everything here works on a dense block of residents (rows) by volunteers (columns): bitsets ANDed
+and popcounted give shared slots, interests and languages for a whole block at once.
 """
 
 from __future__ import annotations
@@ -12,11 +11,25 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from matcher.encoding import NO_PREFERENCE, BoolArray, CountArray, FloatArray, IntArray, Population, km_for_chord
+from matcher.encoding import (
+    NO_PREFERENCE,
+    BoolArray,
+    FloatArray,
+    IntArray,
+    Population,
+    WordArray,
+    haversine_km,
+    km_for_chord,
+)
 from matcher.model import Rule
+
+CountArray = npt.NDArray[np.int16]
 
 #: Code 0 means feasible; code ``i + 1`` means rule ``RULE_ORDER[i]`` was the first to fail.
 RULE_ORDER: tuple[Rule, ...] = tuple(Rule)
+
+#: Relative distance from the travel limit within which a pair's distance is recomputed by haversine.
+_EDGE_TOLERANCE = 1e-9
 
 
 @dataclass
@@ -33,6 +46,14 @@ class Block:
     @property
     def feasible(self) -> BoolArray:
         return np.asarray(np.isfinite(self.score), dtype=bool)
+
+
+def _shared(left: WordArray, right: WordArray) -> CountArray:
+    """Per pair, how many bits two rows of bitsets have in common."""
+    count: CountArray = np.bitwise_count(left[:, None, 0] & right[None, :, 0]).astype(np.int16)
+    for word in range(1, left.shape[1]):
+        count += np.bitwise_count(left[:, None, word] & right[None, :, word])
+    return count
 
 
 def _share_ratio(shared: CountArray, left: IntArray, right: IntArray) -> FloatArray:
@@ -76,21 +97,28 @@ def evaluate_block(
     age_ok_row = pop.resident_age_ok[rows]
     capacity_ok = pop.capacity[cols] >= 1
 
-    # Chord lengths from a matrix product; centring on the block keeps the subtraction accurate
-    # at distances of metres.
-    centre = res.xyz[rows].mean(axis=0)
-    a, b = res.xyz[rows] - centre, vol.xyz[cols] - centre
-    chord_sq = (a * a).sum(axis=1)[:, None] + (b * b).sum(axis=1)[None, :] - 2.0 * (a @ b.T)
-    np.maximum(chord_sq, 0.0, out=chord_sq)
+    # Chords from coordinate differences: exact zero for people at the same postcode point, and no BLAS
+    # call (whose threads stall on a busy machine).
+    resident_xyz, volunteer_xyz = res.xyz[rows], vol.xyz[cols]
+    chord_sq = np.zeros((len(rows), len(cols)))
+    for axis in range(3):
+        difference = resident_xyz[:, axis, None] - volunteer_xyz[None, :, axis]
+        difference *= difference
+        chord_sq += difference
     distance = km_for_chord(np.sqrt(chord_sq))
     limit = np.minimum(res.reach_km[rows][:, None], vol.reach_km[cols][None, :])
+    # On the limit itself the rule is the haversine formula's verdict, to the last bit.
+    edge_rows, edge_cols = np.nonzero(np.abs(distance - limit) <= _EDGE_TOLERANCE * limit)
+    for i, j in zip(edge_rows.tolist(), edge_cols.tolist(), strict=True):
+        r, v = rows[i], cols[j]
+        distance[i, j] = haversine_km(res.lat[r], res.lon[r], vol.lat[v], vol.lon[v])
     distance_ok = distance <= limit
 
-    common_slots = res.slots[rows] @ vol.slots[cols].T
+    common_slots = _shared(res.slots[rows], vol.slots[cols])
     slots_ok = common_slots >= rules.min_common_slots
 
     if rules.require_common_language:
-        shared_language = (res.languages[rows] @ vol.languages[cols].T) > 0
+        shared_language = _shared(res.languages[rows], vol.languages[cols]) > 0
         language_ok = (
             shared_language | (res.language_count[rows] == 0)[:, None] | (vol.language_count[cols] == 0)[None, :]
         )
@@ -105,7 +133,7 @@ def evaluate_block(
     weights = pop.weights
     score = weights[0] * np.clip(1.0 - distance / limit, 0.0, 1.0)
     score += weights[1] * _share_ratio(
-        res.interests[rows] @ vol.interests[cols].T, res.interest_count[rows], vol.interest_count[cols]
+        _shared(res.interests[rows], vol.interests[cols]), res.interest_count[rows], vol.interest_count[cols]
     )
     score += weights[2] * _share_ratio(common_slots, res.slot_count[rows], vol.slot_count[cols])
     score += (weights[3] * pop.waiting_score[rows])[:, None]
