@@ -7,6 +7,7 @@ PostgreSQL with two coordinators at the same moment.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -16,9 +17,9 @@ from sqlalchemy.exc import IntegrityError
 
 from tests.webapp.matching_helpers import active_matches, add_proposal, add_run
 from webapp.extensions import db
-from webapp.models import Proposal, ProposalStatus, Resident, ResidentStatus, Volunteer
+from webapp.models import IntakeOutcome, Proposal, ProposalStatus, Resident, ResidentStatus, Volunteer
 from webapp.services import matching
-from webapp.services.errors import Conflict
+from webapp.services.errors import Conflict, DomainError
 
 
 @pytest.fixture(autouse=True)
@@ -148,3 +149,29 @@ def test_check_constraint_backs_up_the_capacity(make: Any) -> None:
             {"id": volunteer.id},
         )
     db.session.rollback()
+
+
+
+def test_approval_is_refused_when_the_volunteers_vog_expired_after_the_run(make: Any, coordinator: Any) -> None:
+    """Screening can change between the run and the decision; the decision checks it again."""
+    volunteer, resident = make.volunteer(), make.resident()
+    proposal = add_proposal(db.session, add_run(db.session, coordinator), volunteer, resident)
+    volunteer.vog_issued_on = date.today() - timedelta(days=4 * 365)
+    db.session.commit()
+
+    with pytest.raises(DomainError, match="te oud"):
+        matching.approve_proposal(db.session, proposal.id, coordinator, vog_valid_years=3)
+
+    db.session.rollback()
+    assert db.session.get(Proposal, proposal.id).status is ProposalStatus.OPEN
+    assert active_matches(db.session) == 0
+
+
+def test_approval_is_refused_when_the_intake_outcome_was_revised(make: Any, coordinator: Any) -> None:
+    volunteer, resident = make.volunteer(), make.resident()
+    proposal = add_proposal(db.session, add_run(db.session, coordinator), volunteer, resident)
+    volunteer.intake_outcome = IntakeOutcome.TWIJFEL
+    db.session.commit()
+
+    with pytest.raises(DomainError, match="geschikt"):
+        matching.approve_proposal(db.session, proposal.id, coordinator)

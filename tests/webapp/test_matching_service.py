@@ -288,7 +288,7 @@ def test_approving_for_a_volunteer_who_stopped_is_refused(open_proposal: Proposa
     open_proposal.volunteer.stopped_at = utcnow()
     db.session.commit()
 
-    with pytest.raises(Conflict, match="gestopt"):
+    with pytest.raises(DomainError, match="gestopt"):
         matching.approve_proposal(db.session, open_proposal.id, make.user())
 
 

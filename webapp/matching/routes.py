@@ -14,7 +14,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
-from webapp import catalogue
+from webapp import catalogue, convert
 from webapp.auth.routes import _safe_next
 from webapp.extensions import db
 from webapp.matching import presenters
@@ -241,7 +241,13 @@ def approve(proposal_id: int) -> Response:
     if not form.validate_on_submit():
         abort(400)
     try:
-        service.approve_proposal(db.session, proposal_id, current_user)
+        service.approve_proposal(
+            db.session,
+            proposal_id,
+            current_user,
+            vog_valid_years=int(current_app.config["SAMEN_VOG_VALID_YEARS"]),
+            today=convert.today_for(current_app.config),
+        )
         db.session.commit()
     except (DomainError, IntegrityError, StaleDataError) as error:
         _fail(error)

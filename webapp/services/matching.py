@@ -42,6 +42,7 @@ from webapp.models import (
 )
 from webapp.services import audit
 from webapp.services.errors import Conflict, DomainError, NotFound
+from webapp.services.screening import Blocker, blocker_text, eligibility_blockers, local_today
 
 
 def _no_volunteer_room() -> str:
@@ -224,12 +225,33 @@ def _create_match(session: Session, volunteer_id: int, resident_id: int, user: U
 # -- decisions ----------------------------------------------------------------------------------------
 
 
-def approve_proposal(session: Session, proposal_id: int, user: User) -> Match:
+def _ensure_still_eligible(session: Session, proposal: Proposal, vog_valid_years: int, today: date) -> None:
+    """The screening may have changed since the run (VOG expired, intake outcome revised, volunteer stopped).
+
+    A full volunteer is left to the conditional UPDATE, which also settles two approvals at once.
+    """
+    volunteer, programme = proposal.volunteer, proposal.resident.programme_code
+    blockers = eligibility_blockers(volunteer, convert.load_programmes(session), today, vog_valid_years)
+    standing = [b for b in blockers.get(programme, [Blocker.NOT_SUITABLE]) if b is not Blocker.NO_FREE_CAPACITY]
+    if standing:
+        raise DomainError(
+            _(
+                "Deze vrijwilliger kan nu niet gekoppeld worden: %(reason)s",
+                reason=blocker_text(standing[0], vog_valid_years),
+            )
+        )
+
+
+def approve_proposal(
+    session: Session, proposal_id: int, user: User, *, vog_valid_years: int = 3, today: date | None = None
+) -> Match:
     """Approve a proposed pair: the match starts and uses one of the volunteer's places."""
     proposal = session.get(Proposal, proposal_id)
     if proposal is None:
         raise NotFound(_("Dit voorstel bestaat niet."))
     volunteer_id, resident_id = proposal.volunteer_id, proposal.resident_id
+    if proposal.status is ProposalStatus.OPEN:
+        _ensure_still_eligible(session, proposal, vog_valid_years, today or local_today())
     _decide_proposal(session, proposal_id, user, status=ProposalStatus.GOEDGEKEURD)
     _take_volunteer_place(session, volunteer_id)
     _take_resident(session, resident_id)
