@@ -93,7 +93,8 @@ def propose_matches(
     rules : MatchRules
         Hard rules and weights.
     candidates_per_resident : int
-        Tuning only: how many candidates per resident the first solve sees. Never changes the result.
+        Tuning only: how many candidates per resident the first solve sees. It never changes the number
+        matched or the total score; among equally good assignments it may change which one is returned.
 
     Returns
     -------

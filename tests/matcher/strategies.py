@@ -239,9 +239,7 @@ def instances(residents: tuple[int, int] = (0, 6), volunteers: tuple[int, int] =
 
 def medium_instances(low: int = 30, high: int = 60) -> st.SearchStrategy[Instance]:
     """Instances of ``low`` to ``high`` people per side, built from a Hypothesis-chosen seed."""
-    return st.builds(
-        random_instance, st.integers(0, 2**32 - 1), st.just((low, high)), st.just((low, high))
-    )
+    return st.builds(random_instance, st.integers(0, 2**32 - 1), st.just((low, high)), st.just((low, high)))
 
 
 def is_clear_of_boundaries(instance: Instance, tolerance: float = 1e-9) -> bool:

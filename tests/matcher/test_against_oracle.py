@@ -14,7 +14,17 @@ from dataclasses import asdict, dataclass
 
 import pytest
 
-from matcher import MatchResult, MatchRules, Reason, ReasonCode, Resident, Rule, ScoreComponents, Volunteer, propose_matches
+from matcher import (
+    MatchResult,
+    MatchRules,
+    Reason,
+    ReasonCode,
+    Resident,
+    Rule,
+    ScoreComponents,
+    Volunteer,
+    propose_matches,
+)
 from tests.matcher import oracle
 from tests.matcher.strategies import Instance, is_clear_of_boundaries, random_instance
 
@@ -130,27 +140,23 @@ def test_total_score_equals_the_brute_force_optimum(cases: list[Case]) -> None:
 
 
 def test_every_proposal_is_feasible_by_the_readme_rules(cases: list[Case]) -> None:
-    failures = [
-        f"seed {c.seed}: {p.volunteer_id}-{p.resident_id} breaks {rule}"
-        for c in cases
-        for p in c.result.proposals
-        if (rule := oracle.first_failed_rule(c.volunteer(p.volunteer_id), c.resident(p.resident_id), c.instance.rules))
-        is not None
-    ]
+    failures = []
+    for c in cases:
+        for p in c.result.proposals:
+            rule = oracle.first_failed_rule(c.volunteer(p.volunteer_id), c.resident(p.resident_id), c.instance.rules)
+            if rule is not None:
+                failures.append(f"seed {c.seed}: {p.volunteer_id}-{p.resident_id} breaks {rule}")
 
     assert not failures, report(failures)
 
 
 def test_proposal_scores_follow_the_readme_formula(cases: list[Case]) -> None:
-    failures = [
-        f"seed {c.seed}: {p.volunteer_id}-{p.resident_id} scored {p.score!r}, README formula gives {expected!r}"
-        for c in cases
-        for p in c.result.proposals
-        if abs(
-            p.score - (expected := oracle.score(c.volunteer(p.volunteer_id), c.resident(p.resident_id), c.instance.rules))
-        )
-        > TOLERANCE
-    ]
+    failures = []
+    for c in cases:
+        for p in c.result.proposals:
+            expected = oracle.score(c.volunteer(p.volunteer_id), c.resident(p.resident_id), c.instance.rules)
+            if abs(p.score - expected) > TOLERANCE:
+                failures.append(f"seed {c.seed}: {p.volunteer_id}-{p.resident_id} scored {p.score!r}, not {expected!r}")
 
     assert not failures, report(failures)
 
@@ -198,13 +204,13 @@ def test_unmatched_reasons_count_volunteers_by_their_first_failed_rule(cases: li
 
 
 def test_unmatched_feasible_volunteers_count_matches_the_oracle(cases: list[Case]) -> None:
-    failures = [
-        f"seed {c.seed}: {u.resident_id} reports {u.feasible_volunteers} feasible volunteers"
-        for c in cases
-        for u in c.result.unmatched
-        if u.feasible_volunteers
-        != sum(oracle.first_failed_rule(v, c.resident(u.resident_id), c.instance.rules) is None for v in c.instance.volunteers)
-    ]
+    failures = []
+    for c in cases:
+        for u in c.result.unmatched:
+            r = c.resident(u.resident_id)
+            feasible = sum(oracle.first_failed_rule(v, r, c.instance.rules) is None for v in c.instance.volunteers)
+            if u.feasible_volunteers != feasible:
+                failures.append(f"seed {c.seed}: {r.id} reports {u.feasible_volunteers} feasible, oracle {feasible}")
 
     assert not failures, report(failures)
 

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections import Counter
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
 from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 from scipy.optimize import linear_sum_assignment
 from scipy.sparse.csgraph import maximum_bipartite_matching
 
-from matcher import propose_matches
+from matcher import propose_matches, rank_candidates
 from tests.matcher import oracle
 from tests.matcher.strategies import (
     PROPERTY_SETTINGS,
@@ -45,8 +47,9 @@ def dense_optimum(instance: Instance) -> tuple[int, float]:
         score[i, j] = s
         value[i, columns[j]] = bonus + s
     rows, cols = linear_sum_assignment(value, maximize=True)
-    chosen = [score[i, volunteer_of_column[c]] for i, c in zip(rows, cols, strict=True) if (i, volunteer_of_column[c]) in score]
-    return len(chosen), sum(chosen)
+    chosen = [(i, volunteer_of_column[c]) for i, c in zip(rows, cols, strict=True)]
+    scores = [score[pair] for pair in chosen if pair in score]
+    return len(scores), sum(scores)
 
 
 def rescored_total(instance: Instance, result_pairs: list[tuple[str, str]]) -> float:
@@ -133,23 +136,24 @@ def test_proposals_and_unmatched_follow_the_residents_input_order(instance: Inst
 
     result = propose_matches(instance.volunteers, instance.residents, instance.rules)
 
-    assert [position[p.resident_id] for p in result.proposals] == sorted(position[p.resident_id] for p in result.proposals)
-    assert [position[u.resident_id] for u in result.unmatched] == sorted(position[u.resident_id] for u in result.unmatched)
+    proposed = [position[p.resident_id] for p in result.proposals]
+    unmatched = [position[u.resident_id] for u in result.unmatched]
+    assert proposed == sorted(proposed)
+    assert unmatched == sorted(unmatched)
 
 
 @settings(PROPERTY_SETTINGS, max_examples=100)
 @given(SMALL)
 def test_score_is_the_weighted_mean_of_its_components(instance: Instance) -> None:
     w = instance.rules.weights
+    total_weight = w.distance + w.interests + w.availability + w.waiting
 
     result = propose_matches(instance.volunteers, instance.residents, instance.rules)
 
     for p in result.proposals:
         c = p.components
-        mean = (w.distance * c.distance + w.interests * c.interests + w.availability * c.availability + w.waiting * c.waiting) / (
-            w.distance + w.interests + w.availability + w.waiting
-        )
-        assert p.score == pytest.approx(mean, abs=TOLERANCE)
+        weighted = w.distance * c.distance + w.interests * c.interests + w.availability * c.availability
+        assert p.score == pytest.approx((weighted + w.waiting * c.waiting) / total_weight, abs=TOLERANCE)
 
 
 @settings(PROPERTY_SETTINGS, max_examples=100)
@@ -160,6 +164,24 @@ def test_stats_agree_with_the_proposals(instance: Instance) -> None:
     assert result.stats.matched == len(result.proposals)
     assert result.stats.total_score == pytest.approx(sum(p.score for p in result.proposals), abs=TOLERANCE)
     assert result.stats.feasible_pairs == len(feasible_pairs(instance))
+
+
+@settings(PROPERTY_SETTINGS, max_examples=100)
+@given(SMALL, st.integers(1, 4))
+def test_rank_candidates_lists_the_k_best_feasible_volunteers(instance: Instance, k: int) -> None:
+    assume(instance.residents and is_clear_of_boundaries(instance))
+    resident = instance.residents[0]
+    feasible = {
+        v.id: oracle.score(v, resident, instance.rules)
+        for v in instance.volunteers
+        if oracle.first_failed_rule(v, resident, instance.rules) is None
+    }
+
+    ranked = rank_candidates(resident, instance.volunteers, instance.rules, k=k)
+
+    assert {c.volunteer_id for c in ranked} <= feasible.keys()
+    assert [c.score for c in ranked] == sorted((c.score for c in ranked), reverse=True)
+    assert [c.score for c in ranked] == pytest.approx(sorted(feasible.values(), reverse=True)[:k], abs=TOLERANCE)
 
 
 @pytest.mark.parametrize("k", [1, 3])
