@@ -41,6 +41,11 @@ def aria(field: Any, hint: object | None) -> dict[str, str]:
     return attributes
 
 
+def summary_label(text: object) -> str:
+    """A field label as the start of an error-summary line: without its own closing '?', '.' or ':'."""
+    return str(text).strip().rstrip("?.:").strip()
+
+
 def register(app: Flask) -> None:
     app.jinja_env.filters.update(km=km, when=when)
 
@@ -49,6 +54,7 @@ def register(app: Flask) -> None:
         {
             "current_locale": lambda: str(get_locale() or "nl"),
             "aria": aria,
+            "summary_label": summary_label,
             "days": catalogue.DAYS,
             "day_parts": catalogue.DAY_PARTS,
             "day_labels": catalogue.DAY_LABELS,
