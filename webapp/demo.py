@@ -69,7 +69,8 @@ def database_is_empty(session: Session) -> bool:
 def load_demo_data(session: Session, today: date) -> DemoCounts:
     """Add the demo organisations, accounts, volunteers, residents and a few matches. Never commits."""
     organisations = {
-        row["name"]: Organisation(name=row["name"], kind=OrganisationKind(row["kind"])) for row in _rows("organisations.csv")
+        row["name"]: Organisation(name=row["name"], kind=OrganisationKind(row["kind"]))
+        for row in _rows("organisations.csv")
     }
     session.add_all(organisations.values())
 
@@ -177,7 +178,9 @@ def _a_few_running_matches(
     """Pair the five longest-waiting residents with intake done to a suitable buddy volunteer in their postcode area,
     so that the dashboard shows matches that are already running."""
     made = 0
-    candidates = sorted((r for r in residents if r.intake_on and r.programme_code == "buddy"), key=lambda r: r.waiting_since)
+    candidates = sorted(
+        (r for r in residents if r.intake_on and r.programme_code == "buddy"), key=lambda r: r.waiting_since
+    )
     for resident in candidates:
         volunteer = next(
             (

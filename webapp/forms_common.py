@@ -7,6 +7,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from wtforms import Field, SelectMultipleField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -28,24 +29,29 @@ class MultiCheckboxField(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
 
+    def choice_values(self) -> list[str]:
+        """The codes on offer, in order; a view may still set the choices as (value, label) pairs."""
+        return [SelectChoice.from_input(choice).value for choice in self.choices or []]
+
     def process_formdata(self, valuelist: list[Any]) -> None:
         super().process_formdata(valuelist)
-        order = {value: i for i, (value, _label) in enumerate(self.choices or [])}  # type: ignore[misc]
+        order = {value: i for i, value in enumerate(self.choice_values())}
         self.data = sorted(set(self.data or []), key=lambda value: order.get(value, len(order)))
 
     def pre_validate(self, form: Any) -> None:
-        allowed = {value for value, _label in (self.choices or [])}  # type: ignore[misc]
+        allowed = set(self.choice_values())
         unknown = [value for value in self.data or [] if value not in allowed]
         if unknown:
             raise ValidationError(_l("Kies alleen uit de getoonde mogelijkheden."))
 
 
-def choices(vocabulary: dict[str, object]) -> list[tuple[str, object]]:
-    return list(vocabulary.items())
+def choices(vocabulary: dict[str, Any]) -> list[SelectChoice]:
+    """A vocabulary (code -> label, the label usually a lazy translation) as a field's choices."""
+    return [SelectChoice(code, label) for code, label in vocabulary.items()]
 
 
-def slot_choices() -> list[tuple[str, str]]:
-    return [(f"{day}-{part}", f"{day}-{part}") for day in catalogue.DAYS for part in catalogue.DAY_PARTS]
+def slot_choices() -> list[SelectChoice]:
+    return [SelectChoice(f"{day}-{part}") for day in catalogue.DAYS for part in catalogue.DAY_PARTS]
 
 
 class ValidPostcode:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import enum
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from flask_login import UserMixin
 from sqlalchemy import (
@@ -244,7 +244,7 @@ class Volunteer(db.Model):  # type: ignore[name-defined,misc]
     intake_by: Mapped[User | None] = relationship(foreign_keys=[intake_by_id])
     vog_checked_by: Mapped[User | None] = relationship(foreign_keys=[vog_checked_by_id])
 
-    __mapper_args__: dict[str, Any] = {"version_id_col": version}
+    __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": version}
 
     @property
     def full_name(self) -> str:
@@ -305,7 +305,7 @@ class Resident(db.Model):  # type: ignore[name-defined,misc]
     intake_by: Mapped[User | None] = relationship(foreign_keys=[intake_by_id])
     consent_recorded_by: Mapped[User] = relationship(foreign_keys=[consent_recorded_by_id])
 
-    __mapper_args__: dict[str, Any] = {"version_id_col": version}
+    __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": version}
 
     @property
     def full_name(self) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar, cast
@@ -40,10 +41,8 @@ DUMMY_HASH = _hasher.hash("samen-timing-equaliser")
 
 
 def spend_password_time(password: str) -> None:
-    try:
+    with contextlib.suppress(VerificationError):
         _hasher.verify(DUMMY_HASH, password + "x")
-    except VerificationError:
-        pass
 
 
 def roles_required(*roles: Role) -> Callable[[F], F]:

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, g, has_app_context
 from flask.testing import FlaskClient, FlaskCliRunner
 from flask_migrate import upgrade
 
@@ -119,9 +119,24 @@ def app_config() -> dict[str, Any]:
     return {}
 
 
+class FreshGlobalsClient(FlaskClient):
+    """Each request starts with an empty ``g``, as in production.
+
+    The ``app`` fixture keeps one app context open for the whole test (so tests can use ``db.session``), and a
+    request inside it reuses that context; without this, the signed-in user (Flask-Login) and the language
+    (Flask-Babel) cached on ``g`` by one request would leak into the next.
+    """
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        if has_app_context():
+            g.__dict__.clear()
+        return super().open(*args, **kwargs)
+
+
 @pytest.fixture
 def app(database_url_for_test: str, app_config: dict[str, Any]) -> Iterator[Flask]:
     app = create_app(_test_config(database_url_for_test, **app_config))
+    app.test_client_class = FreshGlobalsClient
     with app.app_context():
         yield app
         db.session.remove()

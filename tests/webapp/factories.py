@@ -21,8 +21,8 @@ from webapp.models import (
     ResidentSource,
     Role,
     User,
-    Volunteer,
     VogStatus,
+    Volunteer,
     utcnow,
 )
 from webapp.security import hash_password
@@ -128,5 +128,10 @@ class Factories:
     def referral(self, referrer: User, **resident_fields: Any) -> Referral:
         resident = self.resident(recorded_by=referrer, source=ResidentSource.VERWIJZING, **resident_fields)
         return self._add(
-            Referral(resident=resident, referrer=referrer, organisation_id=referrer.organisation_id, reason="Vereenzaamd na verhuizing")
+            Referral(
+                resident=resident,
+                referrer=referrer,
+                organisation_id=referrer.organisation_id,
+                reason="Vereenzaamd na verhuizing",
+            )
         )

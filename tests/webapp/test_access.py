@@ -77,7 +77,14 @@ WRONG_ROLE_CASES = [
     ids=[f"{r.value} {m} {p}" for _, m, p, r in WRONG_ROLE_CASES],
 )
 def test_staff_of_the_wrong_role_are_refused(
-    app: Flask, client: FlaskClient, auth: AuthActions, make: Factories, endpoint: str, method: str, path: str, role: Role
+    app: Flask,
+    client: FlaskClient,
+    auth: AuthActions,
+    make: Factories,
+    endpoint: str,
+    method: str,
+    path: str,
+    role: Role,
 ) -> None:
     user = make.user(role)
     make.session.commit()

@@ -351,7 +351,7 @@ def test_a_deactivated_account_can_no_longer_sign_in(client: FlaskClient, make: 
 
     response = auth.login(colleague.email)
 
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert "Deze combinatie van e-mailadres en wachtwoord kennen we niet." in response.text
 
 

@@ -10,7 +10,9 @@ from tests.webapp.factories import PASSWORD, Factories
 from webapp.models import Role
 
 
-def test_coordinator_signs_in_and_lands_on_the_dashboard(client: FlaskClient, auth: AuthActions, make: Factories) -> None:
+def test_coordinator_signs_in_and_lands_on_the_dashboard(
+    client: FlaskClient, auth: AuthActions, make: Factories
+) -> None:
     user = make.user(Role.COORDINATOR)
     make.session.commit()
 
@@ -30,7 +32,7 @@ def test_referrer_lands_on_their_referrals(client: FlaskClient, auth: AuthAction
 
 
 def test_email_is_matched_without_regard_to_case(client: FlaskClient, auth: AuthActions, make: Factories) -> None:
-    user = make.user(Role.COORDINATOR, email="carla@example.org")
+    make.user(Role.COORDINATOR, email="carla@example.org")
     make.session.commit()
 
     response = auth.login("  Carla@Example.ORG ")
@@ -60,7 +62,9 @@ def test_inactive_account_cannot_sign_in(client: FlaskClient, auth: AuthActions,
     assert response.status_code == 422
 
 
-@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/x", "/\\evil.example", "javascript:alert(1)"])
+@pytest.mark.parametrize(
+    "target", ["https://evil.example/", "//evil.example/x", "/\\evil.example", "javascript:alert(1)"]
+)
 def test_next_never_leaves_the_site(client: FlaskClient, make: Factories, target: str) -> None:
     user = make.user(Role.COORDINATOR)
     make.session.commit()

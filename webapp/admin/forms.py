@@ -7,8 +7,10 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length
 
+from webapp.forms_common import choices
 from webapp.models import OrganisationKind, Role
 
 ROLE_LABELS: dict[str, Any] = {
@@ -45,7 +47,7 @@ def _name_field() -> StringField:
 def _role_field() -> SelectField:
     return SelectField(
         _l("Rol"),
-        choices=[("", _l("kies een rol")), *list(ROLE_LABELS.items())],
+        choices=[SelectChoice("", _l("kies een rol")), *choices(ROLE_LABELS)],
         validators=[DataRequired(_l("Kies een rol."))],
     )
 
@@ -94,7 +96,7 @@ class OrganisationForm(FlaskForm):
         filters=[strip],
     )
     kind = SelectField(
-        _l("Soort organisatie"), choices=list(KIND_LABELS.items()), validators=[DataRequired(_l("Kies de soort."))]
+        _l("Soort organisatie"), choices=choices(KIND_LABELS), validators=[DataRequired(_l("Kies de soort."))]
     )
 
 

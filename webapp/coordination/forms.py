@@ -6,6 +6,7 @@ from datetime import date
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -17,9 +18,10 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from webapp.forms_common import MultiCheckboxField
+from webapp.forms_common import MultiCheckboxField, choices
 from webapp.models import IntakeOutcome, VogStatus
 
 INTAKE_LABELS: dict[str, Any] = {
@@ -59,10 +61,10 @@ class VolunteerFilterForm(FlaskForm):
         render_kw={"type": "search", "placeholder": _l("naam, e-mail, postcode")},
     )
     status = SelectField(
-        _l("Screening"), choices=[("", _l("alle")), *list(SCREENING_STATES.items())], validators=[Optional()]
+        _l("Screening"), choices=[SelectChoice("", _l("alle")), *choices(SCREENING_STATES)], validators=[Optional()]
     )
-    programma = SelectField(_l("Programma"), choices=[("", _l("alle"))], validators=[Optional()])
-    vog = SelectField(_l("VOG"), choices=[("", _l("alle")), *list(VOG_LABELS.items())], validators=[Optional()])
+    programma = SelectField(_l("Programma"), choices=[SelectChoice("", _l("alle"))], validators=[Optional()])
+    vog = SelectField(_l("VOG"), choices=[SelectChoice("", _l("alle")), *choices(VOG_LABELS)], validators=[Optional()])
     plek = BooleanField(_l("Alleen met vrije plek"))
 
 
@@ -74,7 +76,7 @@ def not_in_future(form: Any, field: Any) -> None:
 class ScreeningForm(FlaskForm):
     intake_outcome = RadioField(
         _l("Uitkomst van het kennismakingsgesprek"),
-        choices=[("", _l("nog geen gesprek gehad")), *list(INTAKE_LABELS.items())],
+        choices=[SelectChoice("", _l("nog geen gesprek gehad")), *choices(INTAKE_LABELS)],
         default="",
         validators=[Optional()],
     )
@@ -89,7 +91,7 @@ class ScreeningForm(FlaskForm):
     )
     vog_status = RadioField(
         _l("Status van de VOG"),
-        choices=list(VOG_LABELS.items()),
+        choices=choices(VOG_LABELS),
         default=VogStatus.NIET_AANGEVRAAGD.value,
         validators=[InputRequired(_l("Kies de status van de VOG."))],
     )
@@ -147,10 +149,12 @@ class ScreeningForm(FlaskForm):
             errors.append(
                 (
                     self.capacity,
-                    _l(
-                        "Deze vrijwilliger heeft nu %(count)d actieve koppeling(en); de capaciteit kan niet lager "
+                    lazy_ngettext(
+                        "Deze vrijwilliger heeft nu %(num)d actieve koppeling; de capaciteit kan niet lager "
                         "zijn. Beëindig eerst een koppeling.",
-                        count=self.active_matches,
+                        "Deze vrijwilliger heeft nu %(num)d actieve koppelingen; de capaciteit kan niet lager "
+                        "zijn. Beëindig eerst een koppeling.",
+                        self.active_matches,
                     ),
                 )
             )

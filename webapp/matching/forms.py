@@ -5,10 +5,10 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, RadioField, SelectField, TextAreaField
-from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, ValidationError
 from wtforms.widgets import HiddenInput
 
+from webapp.forms_common import choices
 from webapp.matching.presenters import REJECTION_REASONS
 
 ALL_PROGRAMMES = ""
@@ -32,7 +32,7 @@ class DecisionForm(FlaskForm):
 class RejectForm(FlaskForm):
     reason = RadioField(
         _l("Reden van afwijzen"),
-        choices=[SelectChoice(code, label) for code, label in REJECTION_REASONS.items()],
+        choices=choices(REJECTION_REASONS),
         invalid_choice_message=_l("Kies een reden."),
     )
     note = TextAreaField(

@@ -3,6 +3,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, EmailField, RadioField, SelectField, StringField, TelField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional
 
 from webapp import catalogue
@@ -47,7 +48,7 @@ class VolunteerSignupForm(FlaskForm):
     )
     gender = RadioField(
         _l("Ik ben een"),
-        choices=[*choices(catalogue.GENDERS), ("", _l("zeg ik liever niet"))],
+        choices=[*choices(catalogue.GENDERS), SelectChoice("", _l("zeg ik liever niet"))],
         default="",
         validators=[Optional()],
     )
@@ -65,13 +66,17 @@ class VolunteerSignupForm(FlaskForm):
     languages = MultiCheckboxField(_l("Welke talen spreek je?"), choices=choices(catalogue.LANGUAGES), default=["nl"])
     max_distance_km = SelectField(
         _l("Hoe ver wil je reizen?"),
-        choices=[(str(d), _l("tot %(km)d km", km=d)) for d in catalogue.TRAVEL_DISTANCES_KM],
+        choices=[SelectChoice(str(d), _l("tot %(km)d km", km=d)) for d in catalogue.TRAVEL_DISTANCES_KM],
         default="3",
         validators=[DataRequired()],
     )
     capacity = SelectField(
         _l("Hoeveel mensen wil je tegelijk helpen?"),
-        choices=[("1", _l("1 persoon")), ("2", _l("2 personen")), ("3", _l("3 personen"))],
+        choices=[
+            SelectChoice("1", _l("1 persoon")),
+            SelectChoice("2", _l("2 personen")),
+            SelectChoice("3", _l("3 personen")),
+        ],
         default="1",
         validators=[DataRequired()],
     )

@@ -19,6 +19,7 @@ from wtforms import (
     TelField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
 
 from webapp import catalogue
@@ -53,8 +54,8 @@ class ConsentFields(FlaskForm):
     consent_by = RadioField(
         _l("Wie gaf toestemming?"),
         choices=[
-            (ConsentBy.BEWONER.value, _l("de bewoner zelf")),
-            (ConsentBy.VERTEGENWOORDIGER.value, _l("een wettelijk vertegenwoordiger")),
+            SelectChoice(ConsentBy.BEWONER.value, _l("de bewoner zelf")),
+            SelectChoice(ConsentBy.VERTEGENWOORDIGER.value, _l("een wettelijk vertegenwoordiger")),
         ],
         validators=[InputRequired(_l("Kies wie toestemming gaf."))],
     )
@@ -69,8 +70,8 @@ class ConsentFields(FlaskForm):
     consent_method = RadioField(
         _l("Hoe is de toestemming gegeven?"),
         choices=[
-            (ConsentMethod.MONDELING.value, _l("mondeling")),
-            (ConsentMethod.SCHRIFTELIJK.value, _l("schriftelijk")),
+            SelectChoice(ConsentMethod.MONDELING.value, _l("mondeling")),
+            SelectChoice(ConsentMethod.SCHRIFTELIJK.value, _l("schriftelijk")),
         ],
         validators=[InputRequired(_l("Kies hoe de toestemming is gegeven."))],
     )
@@ -102,12 +103,16 @@ RESIDENT_PROGRAMME_DESCRIPTIONS: dict[str, object] = {
 def _programme_note(programme: Programme) -> str:
     note = str(RESIDENT_PROGRAMME_DESCRIPTIONS.get(programme.code, ""))
     if has_age_bounds(programme):
-        note = f"{note} {_('Voor bewoners %(bounds)s.', bounds=age_bounds_text(programme))}".strip()
+        bounds = _("Voor bewoners %(bounds)s.", bounds=age_bounds_text(programme))
+        note = f"{note} {bounds}".strip()
     return note
 
 
-def _travel_choices() -> list[tuple[str, object]]:
-    return [("", _l("geen voorkeur")), *((str(d), _l("tot %(km)d km", km=d)) for d in catalogue.TRAVEL_DISTANCES_KM)]
+def _travel_choices() -> list[SelectChoice]:
+    return [
+        SelectChoice("", _l("geen voorkeur")),
+        *(SelectChoice(str(d), _l("tot %(km)d km", km=d)) for d in catalogue.TRAVEL_DISTANCES_KM),
+    ]
 
 
 class ResidentFields(FlaskForm):
@@ -154,7 +159,7 @@ class ResidentFields(FlaskForm):
     )
     gender = RadioField(
         _l("Geslacht van de bewoner"),
-        choices=[*choices(catalogue.GENDERS), ("", _l("niet opgegeven"))],
+        choices=[*choices(catalogue.GENDERS), SelectChoice("", _l("niet opgegeven"))],
         default="",
         validators=[Optional()],
     )
@@ -172,7 +177,7 @@ class ResidentFields(FlaskForm):
     languages = MultiCheckboxField(_l("Talen"), choices=choices(catalogue.LANGUAGES), default=["nl"])
     preferred_gender = RadioField(
         _l("Voorkeur voor een vrijwilliger"),
-        choices=[("", _l("geen voorkeur")), *choices(catalogue.GENDERS)],
+        choices=[SelectChoice("", _l("geen voorkeur")), *choices(catalogue.GENDERS)],
         default="",
         validators=[Optional()],
     )
@@ -184,7 +189,8 @@ class ResidentFields(FlaskForm):
         super().__init__(*args, **kwargs)
         self.programme_rules = {programme.code: programme for programme in programmes}
         self.programme.choices = [
-            (programme.code, catalogue.label(catalogue.PROGRAMMES, programme.code)) for programme in programmes
+            SelectChoice(programme.code, catalogue.label(catalogue.PROGRAMMES, programme.code))
+            for programme in programmes
         ]
         self.programme_notes = {programme.code: _programme_note(programme) for programme in programmes}
         _max_today(self.birth_date)
@@ -256,10 +262,10 @@ class ResidentEditForm(ResidentFields):
         super().__init__(*args, **kwargs)
         # Keep a travel distance that is not one of the usual choices, so that saving does not drop it.
         current = distance_value(current_distance_km)
-        if current and current not in {value for value, _label in self.max_distance_km.choices}:
+        if current and current not in {choice.value for choice in self.max_distance_km.choices}:
             self.max_distance_km.choices = [
                 *self.max_distance_km.choices,
-                (current, _l("tot %(km)s km", km=current)),
+                SelectChoice(current, _l("tot %(km)s km", km=current)),
             ]
 
     def expected_version(self) -> int:

@@ -13,6 +13,7 @@ from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -220,10 +221,12 @@ def record_screening(session: Session, volunteer: Volunteer, user: User, screeni
     in_use = max(volunteer.active_match_count, active_match_count(session, volunteer))
     if screening.capacity < in_use:
         raise DomainError(
-            _(
-                "Deze vrijwilliger heeft nu %(count)d actieve koppeling(en). De capaciteit kan niet lager zijn "
+            ngettext(
+                "Deze vrijwilliger heeft nu %(num)d actieve koppeling. De capaciteit kan niet lager zijn "
                 "dan dat aantal; beëindig eerst een koppeling.",
-                count=in_use,
+                "Deze vrijwilliger heeft nu %(num)d actieve koppelingen. De capaciteit kan niet lager zijn "
+                "dan dat aantal; beëindig eerst een koppeling.",
+                in_use,
             )
         )
     programmes = session.scalars(select(Programme).where(Programme.code.in_(screening.programmes))).all()
@@ -288,10 +291,12 @@ def stop_volunteer(session: Session, volunteer: Volunteer, user: User, reason: s
     in_use = max(volunteer.active_match_count, active_match_count(session, volunteer))
     if in_use:
         raise DomainError(
-            _(
-                "Deze vrijwilliger heeft nog %(count)d actieve koppeling(en). Beëindig die eerst; daarna kunt u "
+            ngettext(
+                "Deze vrijwilliger heeft nog %(num)d actieve koppeling. Beëindig die eerst; daarna kunt u "
                 "de vrijwilliger laten stoppen.",
-                count=in_use,
+                "Deze vrijwilliger heeft nog %(num)d actieve koppelingen. Beëindig die eerst; daarna kunt u "
+                "de vrijwilliger laten stoppen.",
+                in_use,
             )
         )
     volunteer.stopped_at = utcnow()
