@@ -151,7 +151,6 @@ def test_check_constraint_backs_up_the_capacity(make: Any) -> None:
     db.session.rollback()
 
 
-
 def test_approval_is_refused_when_the_volunteers_vog_expired_after_the_run(make: Any, coordinator: Any) -> None:
     """Screening can change between the run and the decision; the decision checks it again."""
     volunteer, resident = make.volunteer(), make.resident()
