@@ -18,6 +18,7 @@ from sqlalchemy import select, union
 from sqlalchemy.orm import Session, selectinload
 
 import matcher
+from webapp.clock import local_today
 from webapp.forms_common import age_on
 from webapp.models import (
     IntakeOutcome,
@@ -32,7 +33,7 @@ from webapp.models import (
     volunteer_programmes,
 )
 from webapp.postcodes import pc4_areas
-from webapp.services.screening import eligible_programmes, local_today
+from webapp.services.screening import eligible_programmes
 
 log = logging.getLogger(__name__)
 _SLOTS = frozenset(matcher.SLOTS)
@@ -43,11 +44,6 @@ def programmes_for(
 ) -> list[str]:
     """The programmes the volunteer is eligible for today: the screening rule, kept in one place."""
     return eligible_programmes(volunteer, programmes_by_code, today, vog_valid_years)
-
-
-def today_for(config: Mapping[str, Any]) -> date:
-    """Today where the coordinators work: waiting days and VOG validity count in local days."""
-    return local_today(str(config.get("BABEL_DEFAULT_TIMEZONE") or "Europe/Amsterdam"))
 
 
 def load_programmes(session: Session) -> dict[str, Programme]:
@@ -231,7 +227,7 @@ def load_run_input(
     session: Session, config: Mapping[str, Any], programme_code: str | None = None, today: date | None = None
 ) -> EngineInput:
     """The engine's input for a run over every waiting resident (of one programme, when given)."""
-    today = today or today_for(config)
+    today = today or local_today()
     vog_valid_years = int(config["SAMEN_VOG_VALID_YEARS"])
     programmes_by_code = load_programmes(session)
     volunteers = engine_volunteers(

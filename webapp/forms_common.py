@@ -12,6 +12,7 @@ from wtforms.validators import ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from webapp import catalogue
+from webapp.clock import local_today
 from webapp.postcodes import PostcodeError, PostcodeProblem, parse_postcode
 
 POSTCODE_MESSAGES = {
@@ -77,7 +78,7 @@ class AgeBetween:
     def __call__(self, form: Any, field: Field) -> None:
         if field.data is None:
             return
-        today = date.today()
+        today = local_today()
         if field.data > today:
             raise ValidationError(_l("Een geboortedatum ligt niet in de toekomst."))
         age = age_on(field.data, today)

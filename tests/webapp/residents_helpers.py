@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from webapp.clock import local_today as today
 from webapp.models import (
     Match,
     MatchRun,
@@ -19,7 +20,6 @@ from webapp.models import (
     User,
     Volunteer,
 )
-from webapp.services.residents import today
 
 
 def ensure_age_bounds(session: Session) -> Programme:

@@ -76,6 +76,6 @@ def add_proposal(
 
 def today() -> date:
     """Today where the coordinators work, as the app sees it (the test machine may run on UTC)."""
-    from webapp.services.screening import local_today
+    from webapp.clock import local_today
 
-    return local_today("Europe/Amsterdam")
+    return local_today()

@@ -10,7 +10,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from tests.webapp.matching_helpers import FAR_PC4, active_matches, add_ended_match, add_proposal, add_run
-from webapp import convert
+from webapp.clock import local_today
 from webapp.extensions import db
 from webapp.models import (
     AuditEvent,
@@ -74,7 +74,7 @@ def test_run_stores_proposal_with_score_components_and_facts(app: Flask, make: A
     assert proposal.distance_score == pytest.approx(1.0)
     assert proposal.interests_score == pytest.approx(0.5)
     assert proposal.availability_score == pytest.approx(0.5)
-    waiting_days = (convert.today_for(app.config) - resident.waiting_since).days
+    waiting_days = (local_today() - resident.waiting_since).days
     assert proposal.waiting_score == pytest.approx(waiting_days / 180)
     assert proposal.shared_interests == ["koken"]
     assert proposal.shared_slots == ["tue-evening"]

@@ -11,6 +11,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from tests.webapp.residents_helpers import ensure_age_bounds, make_active_match, make_proposal, referral_post
+from webapp.clock import local_today as today
 from webapp.extensions import db
 from webapp.models import (
     AuditEvent,
@@ -25,7 +26,7 @@ from webapp.models import (
     Role,
     User,
 )
-from webapp.services.residents import ReferralStatus, close_resident, referral_status, today
+from webapp.services.residents import ReferralStatus, close_resident, referral_status
 
 
 @pytest.fixture

@@ -19,6 +19,7 @@ from tests.webapp.residents_helpers import (
     make_active_match,
     make_proposal,
 )
+from webapp.clock import local_today as today
 from webapp.extensions import db
 from webapp.models import (
     AuditEvent,
@@ -32,7 +33,6 @@ from webapp.models import (
     Role,
     User,
 )
-from webapp.services.residents import today
 
 
 @pytest.fixture(autouse=True)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections import Counter
-from datetime import date
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
@@ -14,6 +15,7 @@ from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from webapp import catalogue
+from webapp.clock import local_today
 from webapp.coordination.forms import (
     INTAKE_LABELS,
     VOG_LABELS,
@@ -36,6 +38,7 @@ from webapp.models import (
     User,
     VogStatus,
     Volunteer,
+    volunteer_programmes,
 )
 from webapp.security import COORDINATION, roles_required
 from webapp.services import screening as screening_service
@@ -47,7 +50,6 @@ from webapp.services.screening import (
     conflict_message,
     eligibility_blockers,
     eligible_programmes,
-    local_today,
     record_screening,
     vog_is_valid,
     vog_valid_until,
@@ -58,7 +60,7 @@ bp = Blueprint("coordination", __name__)
 
 
 def _today() -> date:
-    return local_today(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    return local_today()
 
 
 def _vog_years() -> int:
@@ -114,15 +116,7 @@ def dashboard() -> str:
 
     programmes = _programmes()
     by_code = {p.code: p for p in programmes}
-    available = db.session.scalars(
-        select(Volunteer)
-        .options(selectinload(Volunteer.programmes))
-        .where(
-            active,
-            Volunteer.intake_outcome == IntakeOutcome.GESCHIKT,
-            Volunteer.capacity > Volunteer.active_match_count,
-        )
-    ).all()
+    available = _suitable_with_room()
     suitable_free: Counter[str] = Counter()
     ready: Counter[str] = Counter()
     for volunteer in available:
@@ -160,6 +154,47 @@ def dashboard() -> str:
         active_matches=_count(select(func.count(Match.id)).where(Match.status == MatchStatus.ACTIEF)),
         vog_years=_vog_years(),
     )
+
+
+@dataclass(frozen=True)
+class _ScreeningFacts:
+    """Just what the eligibility rule reads, without loading whole volunteers (their JSON columns) on every view."""
+
+    programme_codes: list[str]
+    intake_outcome: IntakeOutcome | None
+    stopped_at: datetime | None
+    capacity: int
+    active_match_count: int
+    vog_status: VogStatus
+    vog_issued_on: date | None
+
+
+def _suitable_with_room() -> list[_ScreeningFacts]:
+    """Suitable volunteers who have not stopped and have a free place, as screening facts."""
+    where = (
+        Volunteer.stopped_at.is_(None),
+        Volunteer.intake_outcome == IntakeOutcome.GESCHIKT,
+        Volunteer.capacity > Volunteer.active_match_count,
+    )
+    programmes: dict[int, list[str]] = defaultdict(list)
+    for volunteer_id, code in db.session.execute(
+        select(volunteer_programmes.c.volunteer_id, volunteer_programmes.c.programme_code)
+        .join(Volunteer, Volunteer.id == volunteer_programmes.c.volunteer_id)
+        .where(*where)
+    ):
+        programmes[volunteer_id].append(code)
+    rows = db.session.execute(
+        select(
+            Volunteer.id,
+            Volunteer.intake_outcome,
+            Volunteer.stopped_at,
+            Volunteer.capacity,
+            Volunteer.active_match_count,
+            Volunteer.vog_status,
+            Volunteer.vog_issued_on,
+        ).where(*where)
+    )
+    return [_ScreeningFacts(programmes[row[0]], *row[1:]) for row in rows]
 
 
 def _escape_like(text: str) -> str:

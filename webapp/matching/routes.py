@@ -14,8 +14,9 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
-from webapp import catalogue, convert
+from webapp import catalogue
 from webapp.auth.routes import _safe_next
+from webapp.clock import local_today
 from webapp.extensions import db
 from webapp.matching import presenters
 from webapp.matching.forms import ALL_PROGRAMMES, ChooseForm, DecisionForm, RejectForm, StartRunForm
@@ -246,7 +247,7 @@ def approve(proposal_id: int) -> Response:
             proposal_id,
             current_user,
             vog_valid_years=int(current_app.config["SAMEN_VOG_VALID_YEARS"]),
-            today=convert.today_for(current_app.config),
+            today=local_today(),
         )
         db.session.commit()
     except (DomainError, IntegrityError, StaleDataError) as error:

@@ -24,6 +24,7 @@ from sqlalchemy.orm.util import identity_key
 
 import matcher
 from webapp import convert
+from webapp.clock import local_today
 from webapp.matching.presenters import NO_LOCATION, pair_refusal
 from webapp.models import (
     Match,
@@ -42,7 +43,7 @@ from webapp.models import (
 )
 from webapp.services import audit
 from webapp.services.errors import Conflict, DomainError, NotFound
-from webapp.services.screening import Blocker, blocker_text, eligibility_blockers, local_today
+from webapp.services.screening import Blocker, blocker_text, eligibility_blockers
 
 
 def _no_volunteer_room() -> str:
@@ -331,7 +332,7 @@ def candidates_for(
     session: Session, resident_id: int, config: Mapping[str, Any], k: int = 5, today: date | None = None
 ) -> CandidateList:
     """The k best feasible volunteers for one waiting resident, best first, to choose from by hand."""
-    today = today or convert.today_for(config)
+    today = today or local_today()
     resident = _waiting_resident(session, resident_id)
     engine_resident = convert.to_engine_resident(resident, today)
     if engine_resident is None:
@@ -375,7 +376,7 @@ def choose_volunteer(
     today: date | None = None,
 ) -> Match:
     """Match a resident with a volunteer chosen by hand; the volunteer must be a feasible candidate."""
-    today = today or convert.today_for(config)
+    today = today or local_today()
     resident = _waiting_resident(session, resident_id)
     volunteer = session.get(Volunteer, volunteer_id)
     if volunteer is None:

@@ -5,9 +5,8 @@ from __future__ import annotations
 import enum
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
-from datetime import date, datetime
+from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -15,6 +14,7 @@ from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from webapp import catalogue
+from webapp.clock import local_today as today
 from webapp.models import (
     ConsentBy,
     ConsentMethod,
@@ -33,13 +33,6 @@ from webapp.models import (
 )
 from webapp.services import audit
 from webapp.services.errors import Conflict, DomainError, NotFound
-
-LOCAL_TIMEZONE = ZoneInfo("Europe/Amsterdam")
-
-
-def today() -> date:
-    """Today's date in Rijswijk, whatever the server's clock zone."""
-    return datetime.now(LOCAL_TIMEZONE).date()
 
 
 class ResidentDataError(DomainError):

@@ -10,7 +10,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Protocol
-from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -164,11 +163,6 @@ def blocker_text(blocker: Blocker, vog_valid_years: int) -> str:
 # ---------------------------------------------------------------------------------------------------------------
 # Use cases: they change the session and write audit records; the view commits.
 # ---------------------------------------------------------------------------------------------------------------
-
-
-def local_today(timezone: str = "Europe/Amsterdam") -> date:
-    """Today's date where the coordinators work (a server in UTC would be a day behind after midnight)."""
-    return datetime.now(ZoneInfo(timezone)).date()
 
 
 @dataclass(frozen=True)
