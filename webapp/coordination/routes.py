@@ -59,10 +59,6 @@ from webapp.templating import when
 bp = Blueprint("coordination", __name__)
 
 
-def _today() -> date:
-    return local_today()
-
-
 def _vog_years() -> int:
     return int(current_app.config["SAMEN_VOG_VALID_YEARS"])
 
@@ -106,7 +102,7 @@ def _badges(today: date) -> dict[str, Any]:
 @roles_required(*COORDINATION)
 def dashboard() -> str:
     """What needs doing this week: intakes, VOGs, free places per programme, waiting residents, proposals."""
-    today = _today()
+    today = local_today()
     active = Volunteer.stopped_at.is_(None)
     new_signups = _count(select(func.count(Volunteer.id)).where(active, Volunteer.intake_outcome.is_(None)))
     vog_pending = _count(select(func.count(Volunteer.id)).where(active, Volunteer.vog_status == VogStatus.AANGEVRAAGD))
@@ -251,7 +247,7 @@ def volunteers() -> str:
         form=form,
         page=page,
         filtered=filtered,
-        **_badges(_today()),
+        **_badges(local_today()),
     )
 
 
@@ -311,7 +307,7 @@ def _history_lines(event: AuditEvent) -> list[str]:
 
 
 def _render_detail(volunteer: Volunteer, stop_form: StopVolunteerForm, status: int = 200, problem: str = "") -> Any:
-    today = _today()
+    today = local_today()
     programmes = {p.code: p for p in _programmes()}
     blockers = eligibility_blockers(volunteer, programmes, today, _vog_years())
     matches = db.session.scalars(
@@ -384,7 +380,7 @@ def _screening_from(form: ScreeningForm) -> Screening:
 def screen_volunteer(volunteer_id: int) -> Any:
     """Record the intake talk, the VOG status (never the document), capacity and programmes."""
     volunteer = _volunteer_or_404(volunteer_id)
-    today = _today()
+    today = local_today()
     in_use = max(volunteer.active_match_count, active_match_count(db.session, volunteer))
     initial = None
     if request.method == "GET":
