@@ -39,13 +39,7 @@ class Block:
     rows: IntArray
     cols: IntArray
     score: FloatArray
-    distance_km: FloatArray
-    limit_km: FloatArray
     first_failed: npt.NDArray[np.uint8] | None = None
-
-    @property
-    def feasible(self) -> BoolArray:
-        return np.asarray(np.isfinite(self.score), dtype=bool)
 
 
 def _shared(left: WordArray, right: WordArray) -> CountArray:
@@ -164,4 +158,4 @@ def evaluate_block(
         # Walk the rules backwards so that the earliest failing rule is the one that stays.
         for code in range(len(RULE_ORDER), 0, -1):
             first_failed[~checks[RULE_ORDER[code - 1]]] = code
-    return Block(rows=rows, cols=cols, score=score, distance_km=distance, limit_km=limit, first_failed=first_failed)
+    return Block(rows=rows, cols=cols, score=score, first_failed=first_failed)
