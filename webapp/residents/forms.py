@@ -226,13 +226,9 @@ class ResidentFields(FlaskForm):
         )
 
 
-class ResidentIntakeForm(ConsentFields, ResidentFields):
-    """A coordinator takes a resident in by phone."""
+class IntakeForm(FlaskForm):
+    """The intake talk took place, today or on another date."""
 
-    notes = TextAreaField(
-        _l("Notities van de coördinator"),
-        validators=[Optional(), Length(max=5000, message=_l("Maximaal 5000 tekens."))],
-    )
     intake_on = DateField(
         _l("Datum van het intakegesprek"),
         validators=[
@@ -247,6 +243,15 @@ class ResidentIntakeForm(ConsentFields, ResidentFields):
         _max_today(self.intake_on)
         if self.intake_on.data is None and not self.is_submitted():
             self.intake_on.data = today()
+
+
+class ResidentIntakeForm(ConsentFields, ResidentFields, IntakeForm):
+    """A coordinator takes a resident in by phone."""
+
+    notes = TextAreaField(
+        _l("Notities van de coördinator"),
+        validators=[Optional(), Length(max=5000, message=_l("Maximaal 5000 tekens."))],
+    )
 
 
 class ResidentEditForm(ResidentFields):
@@ -273,25 +278,6 @@ class ResidentEditForm(ResidentFields):
             return int(self.version.data or "")
         except ValueError:
             return -1
-
-
-class IntakeForm(FlaskForm):
-    """The intake talk took place, today or on another date."""
-
-    intake_on = DateField(
-        _l("Datum van het intakegesprek"),
-        validators=[
-            InputRequired(_l("Vul de datum van het intakegesprek in.")),
-            NotInFuture(_l("De datum van de intake kan niet in de toekomst liggen.")),
-        ],
-        render_kw={"class": "short"},
-    )
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        _max_today(self.intake_on)
-        if self.intake_on.data is None and not self.is_submitted():
-            self.intake_on.data = today()
 
 
 class CloseForm(FlaskForm):
