@@ -43,11 +43,10 @@ import traceback
 import unicodedata
 import urllib.parse
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from datetime import time as clock
+from datetime import date
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any
@@ -712,125 +711,43 @@ class Dataset:
         )
 
 
-def _birth_date(today: date, age: int) -> date:
-    return date(today.year - age, 7, 1)  # as webapp.demo: mid-year keeps the stated age
+def _as_csv_row(row: Mapping[str, object]) -> dict[str, str]:
+    """A generated row as it would come back from the demo CSV files (every value a string)."""
+    return {key: str(value) for key, value in row.items()}
 
 
 def add_people(session: Session, today: date, rng: random.Random, volunteers: int, waiting: int) -> None:
-    """Screened volunteers and waiting residents in Rijswijk, in the style of seed_data/generate.py. No commit."""
+    """Screened volunteers and waiting residents from seed_data/generate.py, loaded as webapp.demo does. No commit."""
     from sqlalchemy import func, select
 
-    from webapp.models import (
-        ConsentBy,
-        ConsentMethod,
-        Gender,
-        IntakeOutcome,
-        Programme,
-        Referral,
-        Resident,
-        ResidentSource,
-        ResidentStatus,
-        Role,
-        User,
-        VogStatus,
-        Volunteer,
-    )
-    from webapp.postcodes import parse_postcode
+    from webapp.demo import resident_from_row, volunteer_from_row
+    from webapp.models import Programme, Resident, ResidentStatus, Role, User
 
     coordinator = session.scalars(select(User).where(User.role == Role.COORDINATOR).order_by(User.id)).first()
-    referrers = list(session.scalars(select(User).where(User.role == Role.REFERRER).order_by(User.id)))
+    accounts = {user.email: user for user in session.scalars(select(User))}
     programmes = {p.code: p for p in session.scalars(select(Programme))}
-    if coordinator is None or not referrers:
+    if coordinator is None or not any(user.role is Role.REFERRER for user in accounts.values()):
         raise BenchError("the demo accounts are missing")
 
-    for i in range(volunteers):
-        female = rng.random() < 0.65
-        first = rng.choice(seed.FIRST_NAMES_F if female else seed.FIRST_NAMES_M)
-        last = rng.choice(seed.LAST_NAMES)
-        young = rng.random() < 0.2
-        age = rng.randint(18, 29) if young else rng.randint(30, 79)
-        codes = ["jong-ontmoet-oud"] if young and rng.random() < 0.7 else []
-        codes += rng.sample(["buddy", "digitaal", "bewegen", "cultuur", "buddy"], rng.randint(1, 2))
+    for i, row in enumerate(seed.volunteers(volunteers, rng)):
+        # Every benchmark volunteer is screened, with a VOG that still counts.
         requested = rng.randint(40, 700)
-        postcode, area = parse_postcode(rijswijk_postcode(rng))
-        signed_up = datetime.combine(today - timedelta(days=requested + rng.randint(5, 60)), clock(10))
-        session.add(
-            Volunteer(
-                first_name=first,
-                last_name=last,
-                email=f"{_slug(first)}.{_slug(last)}.bench{i}@voorbeeld.nl",
-                phone=_mobile(rng),
-                birth_date=_birth_date(today, age),
-                postcode=postcode,
-                pc4=area.pc4,
-                gender=Gender.VROUW if female else Gender.MAN,
-                programmes=[programmes[code] for code in seed.PROGRAMMES if code in codes],
-                interests=rng.sample(seed.INTERESTS, rng.randint(3, 7)),
-                languages=_languages(rng),
-                availability=rng.sample(seed.SLOTS, rng.randint(2, 6)),
-                max_distance_km=float(rng.choice([2, 3, 3, 5, 5, 8])),
-                capacity=rng.choice([1, 1, 1, 2, 2, 3]),
-                motivation=rng.choice(seed.MOTIVATIONS),
-                lonely_themselves=rng.random() < 0.12,
-                consent_at=signed_up,
-                consent_version="2026-11",
-                created_at=signed_up,
-                intake_outcome=IntakeOutcome.GESCHIKT,
-                intake_on=today - timedelta(days=requested + rng.randint(0, 4)),
-                intake_by=coordinator,
-                vog_status=VogStatus.AFGEGEVEN,
-                vog_requested_on=today - timedelta(days=requested),
-                vog_issued_on=today - timedelta(days=requested - rng.randint(10, 30)),
-                vog_checked_by=coordinator,
-            )
+        row.update(
+            email=f"bench{i}.{row['email']}",
+            intake_outcome="geschikt",
+            intake_days_ago=requested + rng.randint(0, 4),
+            signed_up_days_ago=requested + rng.randint(5, 60),
+            vog_status="afgegeven",
+            vog_requested_days_ago=requested,
+            vog_issued_days_ago=requested - rng.randint(10, 30),
         )
+        session.add(volunteer_from_row(_as_csv_row(row), programmes, coordinator, today))
 
     already = session.scalar(
         select(func.count()).select_from(Resident).where(Resident.status == ResidentStatus.WACHTEND)
     )
-    for _ in range(max(0, waiting - int(already or 0))):
-        female = rng.random() < 0.6
-        programme = rng.choices(seed.PROGRAMMES, weights=[50, 15, 15, 12, 8])[0]
-        old = programme == "jong-ontmoet-oud" or rng.random() < 0.6
-        age = rng.randint(66, 94) if old else rng.randint(19, 65)
-        postcode, area = parse_postcode(rijswijk_postcode(rng))
-        waiting_since = today - timedelta(days=rng.randint(0, 240))
-        referrer = rng.choice(referrers) if rng.random() < 0.6 else None
-        intake_done = referrer is None or rng.random() < 0.5
-        resident = Resident(
-            first_name=rng.choice(seed.FIRST_NAMES_F if female else seed.FIRST_NAMES_M),
-            last_name=rng.choice(seed.LAST_NAMES),
-            phone=_mobile(rng) if rng.random() < 0.5 else f"070 {rng.randint(10**6, 10**7 - 1)}",
-            birth_date=_birth_date(today, age) if programme == "jong-ontmoet-oud" or rng.random() < 0.5 else None,
-            postcode=postcode,
-            pc4=area.pc4,
-            address=f"{rng.choice(seed.STREETS)} {rng.randint(1, 240)}" if rng.random() < 0.5 else "",
-            gender=Gender.VROUW if female else Gender.MAN,
-            preferred_gender=Gender.VROUW if female and rng.random() < 0.25 else None,
-            programme=programmes[programme],
-            interests=rng.sample(seed.INTERESTS, rng.randint(2, 6)),
-            languages=_languages(rng),
-            availability=rng.sample(seed.SLOTS, rng.randint(3, 9)),
-            max_distance_km=rng.choice([None, None, None, 2.0, 3.0]),
-            notes=rng.choice(seed.NOTES),
-            source=ResidentSource.VERWIJZING if referrer else ResidentSource.COORDINATOR,
-            waiting_since=waiting_since,
-            intake_on=waiting_since + timedelta(days=3) if intake_done else None,
-            intake_by=coordinator if intake_done else None,
-            consent_by=ConsentBy.BEWONER,
-            consent_on=waiting_since,
-            consent_method=ConsentMethod.MONDELING,
-            consent_recorded_by=referrer or coordinator,
-            created_at=datetime.combine(waiting_since, clock(11)),
-        )
-        if referrer is not None:
-            resident.referral = Referral(
-                referrer=referrer,
-                organisation=referrer.organisation,
-                reason=rng.choice(seed.REFERRAL_REASONS),
-                created_at=resident.created_at,
-            )
-        session.add(resident)
+    for row in seed.residents(max(0, waiting - int(already or 0)), rng):
+        session.add(resident_from_row(_as_csv_row(row), programmes, accounts, coordinator, today))
     session.flush()
 
 

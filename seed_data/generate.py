@@ -233,43 +233,44 @@ ACCOUNTS = [
 ]
 
 
-def postcode() -> str:
-    pc4 = RNG.choice(RIJSWIJK_PC4) if RNG.random() < 0.85 else RNG.choice(NEIGHBOUR_PC4)
-    return f"{pc4} {RNG.choice(LETTERS)}{RNG.choice(LETTERS)}"
+def postcode(rng: random.Random = RNG) -> str:
+    pc4 = rng.choice(RIJSWIJK_PC4) if rng.random() < 0.85 else rng.choice(NEIGHBOUR_PC4)
+    return f"{pc4} {rng.choice(LETTERS)}{rng.choice(LETTERS)}"
 
 
-def phone() -> str:
-    return f"06 {RNG.randint(10000000, 99999999)}"
+def phone(rng: random.Random = RNG) -> str:
+    return f"06 {rng.randint(10000000, 99999999)}"
 
 
-def pick(options: list[str], low: int, high: int) -> str:
-    return ";".join(sorted(RNG.sample(options, RNG.randint(low, high)), key=options.index))
+def pick(options: list[str], low: int, high: int, rng: random.Random = RNG) -> str:
+    return ";".join(sorted(rng.sample(options, rng.randint(low, high)), key=options.index))
 
 
-def languages() -> str:
-    roll = RNG.random()
+def languages(rng: random.Random = RNG) -> str:
+    roll = rng.random()
     if roll < 0.72:
         return "nl"
-    extra = RNG.choice(["en", "tr", "ar", "ber", "pap", "srn", "pl", "uk"])
+    extra = rng.choice(["en", "tr", "ar", "ber", "pap", "srn", "pl", "uk"])
     return f"nl;{extra}" if roll < 0.95 else extra
 
 
-def volunteers(n: int) -> list[dict[str, object]]:
+def volunteers(n: int, rng: random.Random = RNG) -> list[dict[str, object]]:
+    """Volunteer rows as in volunteers.csv (the web benchmark draws more of them with its own generator)."""
     rows = []
     for i in range(n):
-        female = RNG.random() < 0.65
-        first = RNG.choice(FIRST_NAMES_F if female else FIRST_NAMES_M)
-        last = RNG.choice(LAST_NAMES)
-        young = RNG.random() < 0.2
-        age = RNG.randint(17, 29) if young else RNG.randint(30, 79)
-        programmes = ["jong-ontmoet-oud"] if young and RNG.random() < 0.7 else []
-        programmes += RNG.sample(["buddy", "digitaal", "bewegen", "cultuur", "buddy"], RNG.randint(1, 2))
-        state = RNG.random()
+        female = rng.random() < 0.65
+        first = rng.choice(FIRST_NAMES_F if female else FIRST_NAMES_M)
+        last = rng.choice(LAST_NAMES)
+        young = rng.random() < 0.2
+        age = rng.randint(17, 29) if young else rng.randint(30, 79)
+        programmes = ["jong-ontmoet-oud"] if young and rng.random() < 0.7 else []
+        programmes += rng.sample(["buddy", "digitaal", "bewegen", "cultuur", "buddy"], rng.randint(1, 2))
+        state = rng.random()
         if state < 0.55:
-            outcome, vog, requested, issued = "geschikt", "afgegeven", RNG.randint(40, 700), None
-            issued = requested - RNG.randint(10, 30)
+            outcome, vog, requested, issued = "geschikt", "afgegeven", rng.randint(40, 700), None
+            issued = requested - rng.randint(10, 30)
         elif state < 0.70:
-            outcome, vog, requested, issued = "geschikt", "aangevraagd", RNG.randint(3, 25), None
+            outcome, vog, requested, issued = "geschikt", "aangevraagd", rng.randint(3, 25), None
         elif state < 0.75:
             outcome, vog, requested, issued = "twijfel", "niet_aangevraagd", None, None
         elif state < 0.78:
@@ -281,21 +282,21 @@ def volunteers(n: int) -> list[dict[str, object]]:
                 "first_name": first,
                 "last_name": last,
                 "email": f"{first.lower()}.{last.lower().replace(' ', '')}{i}@voorbeeld.nl",
-                "phone": phone(),
+                "phone": phone(rng),
                 "age": age,
-                "postcode": postcode(),
+                "postcode": postcode(rng),
                 "gender": "vrouw" if female else "man",
                 "programmes": ";".join(sorted(set(programmes), key=PROGRAMMES.index)),
-                "interests": pick(INTERESTS, 3, 7),
-                "languages": languages(),
-                "availability": pick(SLOTS, 2, 6),
-                "max_distance_km": RNG.choice([2, 3, 3, 5, 5, 8]),
-                "capacity": RNG.choice([1, 1, 1, 2, 2, 3]),
-                "motivation": RNG.choice(MOTIVATIONS),
-                "lonely_themselves": 1 if RNG.random() < 0.12 else 0,
-                "signed_up_days_ago": RNG.randint(1, 800) if outcome else RNG.randint(0, 20),
+                "interests": pick(INTERESTS, 3, 7, rng),
+                "languages": languages(rng),
+                "availability": pick(SLOTS, 2, 6, rng),
+                "max_distance_km": rng.choice([2, 3, 3, 5, 5, 8]),
+                "capacity": rng.choice([1, 1, 1, 2, 2, 3]),
+                "motivation": rng.choice(MOTIVATIONS),
+                "lonely_themselves": 1 if rng.random() < 0.12 else 0,
+                "signed_up_days_ago": rng.randint(1, 800) if outcome else rng.randint(0, 20),
                 "intake_outcome": outcome,
-                "intake_days_ago": RNG.randint(5, 60) if outcome else "",
+                "intake_days_ago": rng.randint(5, 60) if outcome else "",
                 "vog_status": vog,
                 "vog_requested_days_ago": "" if requested is None else requested,
                 "vog_issued_days_ago": "" if issued is None else issued,
@@ -304,36 +305,37 @@ def volunteers(n: int) -> list[dict[str, object]]:
     return rows
 
 
-def residents(n: int) -> list[dict[str, object]]:
+def residents(n: int, rng: random.Random = RNG) -> list[dict[str, object]]:
+    """Resident rows as in residents.csv."""
     rows = []
     referrers = [a[0] for a in ACCOUNTS if a[2] == "referrer"]
     for _ in range(n):
-        female = RNG.random() < 0.6
-        first = RNG.choice(FIRST_NAMES_F if female else FIRST_NAMES_M)
-        last = RNG.choice(LAST_NAMES)
-        programme = RNG.choices(PROGRAMMES, weights=[50, 15, 15, 12, 8])[0]
-        age = RNG.randint(66, 94) if programme == "jong-ontmoet-oud" or RNG.random() < 0.6 else RNG.randint(19, 65)
-        referred = RNG.random() < 0.6
+        female = rng.random() < 0.6
+        first = rng.choice(FIRST_NAMES_F if female else FIRST_NAMES_M)
+        last = rng.choice(LAST_NAMES)
+        programme = rng.choices(PROGRAMMES, weights=[50, 15, 15, 12, 8])[0]
+        age = rng.randint(66, 94) if programme == "jong-ontmoet-oud" or rng.random() < 0.6 else rng.randint(19, 65)
+        referred = rng.random() < 0.6
         rows.append(
             {
                 "first_name": first,
                 "last_name": last,
-                "phone": phone() if RNG.random() < 0.5 else f"070 {RNG.randint(1000000, 9999999)}",
-                "age": age if programme == "jong-ontmoet-oud" or RNG.random() < 0.5 else "",
-                "postcode": postcode(),
-                "address": f"{RNG.choice(STREETS)} {RNG.randint(1, 240)}" if RNG.random() < 0.5 else "",
+                "phone": phone(rng) if rng.random() < 0.5 else f"070 {rng.randint(1000000, 9999999)}",
+                "age": age if programme == "jong-ontmoet-oud" or rng.random() < 0.5 else "",
+                "postcode": postcode(rng),
+                "address": f"{rng.choice(STREETS)} {rng.randint(1, 240)}" if rng.random() < 0.5 else "",
                 "gender": "vrouw" if female else "man",
-                "preferred_gender": "vrouw" if female and RNG.random() < 0.25 else "",
+                "preferred_gender": "vrouw" if female and rng.random() < 0.25 else "",
                 "programme": programme,
-                "interests": pick(INTERESTS, 2, 6),
-                "languages": languages(),
-                "availability": pick(SLOTS, 3, 9),
-                "max_distance_km": RNG.choice(["", "", "", 2, 3]),
-                "notes": RNG.choice(NOTES),
-                "referred_by": RNG.choice(referrers) if referred else "",
-                "reason": RNG.choice(REFERRAL_REASONS) if referred else "",
-                "waiting_days": RNG.randint(0, 240),
-                "intake_done": 1 if (not referred or RNG.random() < 0.5) else 0,
+                "interests": pick(INTERESTS, 2, 6, rng),
+                "languages": languages(rng),
+                "availability": pick(SLOTS, 3, 9, rng),
+                "max_distance_km": rng.choice(["", "", "", 2, 3]),
+                "notes": rng.choice(NOTES),
+                "referred_by": rng.choice(referrers) if referred else "",
+                "reason": rng.choice(REFERRAL_REASONS) if referred else "",
+                "waiting_days": rng.randint(0, 240),
+                "intake_done": 1 if (not referred or rng.random() < 0.5) else 0,
             }
         )
     return rows

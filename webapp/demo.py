@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -88,88 +88,100 @@ def load_demo_data(session: Session, today: date) -> DemoCounts:
     coordinator = accounts["coordinator@samen.test"]
     programmes = {p.code: p for p in session.scalars(select(Programme))}
 
-    volunteers = []
-    for row in _rows("volunteers.csv"):
-        postcode, area = parse_postcode(row["postcode"])
-        signed_up = datetime.combine(today - timedelta(days=int(row["signed_up_days_ago"])), time(10))
-        outcome = IntakeOutcome(row["intake_outcome"]) if row["intake_outcome"] else None
-        vog_status = VogStatus(row["vog_status"])
-        volunteers.append(
-            Volunteer(
-                first_name=row["first_name"],
-                last_name=row["last_name"],
-                email=row["email"],
-                phone=row["phone"],
-                birth_date=_birth_date(today, row["age"]),
-                postcode=postcode,
-                pc4=area.pc4,
-                gender=Gender(row["gender"]),
-                programmes=[programmes[code] for code in _split(row["programmes"])],
-                interests=_split(row["interests"]),
-                languages=_split(row["languages"]),
-                availability=_split(row["availability"]),
-                max_distance_km=float(row["max_distance_km"]),
-                capacity=int(row["capacity"]),
-                motivation=row["motivation"],
-                lonely_themselves=row["lonely_themselves"] == "1",
-                consent_at=signed_up,
-                consent_version="2026-11",
-                created_at=signed_up,
-                intake_outcome=outcome,
-                intake_on=_days_ago(today, row["intake_days_ago"]),
-                intake_by=coordinator if outcome else None,
-                vog_status=vog_status,
-                vog_requested_on=_days_ago(today, row["vog_requested_days_ago"]),
-                vog_issued_on=_days_ago(today, row["vog_issued_days_ago"]),
-                vog_checked_by=coordinator if vog_status is VogStatus.AFGEGEVEN else None,
-            )
-        )
+    volunteers = [volunteer_from_row(row, programmes, coordinator, today) for row in _rows("volunteers.csv")]
     session.add_all(volunteers)
 
-    residents = []
-    for row in _rows("residents.csv"):
-        postcode, area = parse_postcode(row["postcode"])
-        waiting_since = today - timedelta(days=int(row["waiting_days"]))
-        referrer = accounts.get(row["referred_by"])
-        resident = Resident(
-            first_name=row["first_name"],
-            last_name=row["last_name"],
-            phone=row["phone"],
-            birth_date=_birth_date(today, row["age"]),
-            postcode=postcode,
-            pc4=area.pc4,
-            address=row["address"],
-            gender=Gender(row["gender"]),
-            preferred_gender=Gender(row["preferred_gender"]) if row["preferred_gender"] else None,
-            programme=programmes[row["programme"]],
-            interests=_split(row["interests"]),
-            languages=_split(row["languages"]),
-            availability=_split(row["availability"]),
-            max_distance_km=float(row["max_distance_km"]) if row["max_distance_km"] else None,
-            notes=row["notes"],
-            source=ResidentSource.VERWIJZING if referrer else ResidentSource.COORDINATOR,
-            waiting_since=waiting_since,
-            intake_on=waiting_since + timedelta(days=3) if row["intake_done"] == "1" else None,
-            intake_by=coordinator if row["intake_done"] == "1" else None,
-            consent_by=ConsentBy.BEWONER,
-            consent_on=waiting_since,
-            consent_method=ConsentMethod.MONDELING,
-            consent_recorded_by=referrer or coordinator,
-            created_at=datetime.combine(waiting_since, time(11)),
-        )
-        if referrer is not None:
-            resident.referral = Referral(
-                referrer=referrer,
-                organisation=referrer.organisation,
-                reason=row["reason"],
-                created_at=resident.created_at,
-            )
-        residents.append(resident)
+    residents = [resident_from_row(row, programmes, accounts, coordinator, today) for row in _rows("residents.csv")]
     session.add_all(residents)
     session.flush()
 
     matches = _a_few_running_matches(session, volunteers, residents, coordinator, today)
     return DemoCounts(len(organisations), len(accounts), len(volunteers), len(residents), matches)
+
+
+def volunteer_from_row(
+    row: Mapping[str, str], programmes: Mapping[str, Programme], coordinator: User, today: date
+) -> Volunteer:
+    """A volunteer from a row shaped like seed_data/volunteers.csv (the web benchmark draws more of them)."""
+    postcode, area = parse_postcode(row["postcode"])
+    signed_up = datetime.combine(today - timedelta(days=int(row["signed_up_days_ago"])), time(10))
+    outcome = IntakeOutcome(row["intake_outcome"]) if row["intake_outcome"] else None
+    vog_status = VogStatus(row["vog_status"])
+    return Volunteer(
+        first_name=row["first_name"],
+        last_name=row["last_name"],
+        email=row["email"],
+        phone=row["phone"],
+        birth_date=_birth_date(today, row["age"]),
+        postcode=postcode,
+        pc4=area.pc4,
+        gender=Gender(row["gender"]),
+        programmes=[programmes[code] for code in _split(row["programmes"])],
+        interests=_split(row["interests"]),
+        languages=_split(row["languages"]),
+        availability=_split(row["availability"]),
+        max_distance_km=float(row["max_distance_km"]),
+        capacity=int(row["capacity"]),
+        motivation=row["motivation"],
+        lonely_themselves=row["lonely_themselves"] == "1",
+        consent_at=signed_up,
+        consent_version="2026-11",
+        created_at=signed_up,
+        intake_outcome=outcome,
+        intake_on=_days_ago(today, row["intake_days_ago"]),
+        intake_by=coordinator if outcome else None,
+        vog_status=vog_status,
+        vog_requested_on=_days_ago(today, row["vog_requested_days_ago"]),
+        vog_issued_on=_days_ago(today, row["vog_issued_days_ago"]),
+        vog_checked_by=coordinator if vog_status is VogStatus.AFGEGEVEN else None,
+    )
+
+
+def resident_from_row(
+    row: Mapping[str, str],
+    programmes: Mapping[str, Programme],
+    accounts: Mapping[str, User],
+    coordinator: User,
+    today: date,
+) -> Resident:
+    """A resident, referred when ``referred_by`` names an account, from a row shaped like seed_data/residents.csv."""
+    postcode, area = parse_postcode(row["postcode"])
+    waiting_since = today - timedelta(days=int(row["waiting_days"]))
+    referrer = accounts.get(row["referred_by"])
+    resident = Resident(
+        first_name=row["first_name"],
+        last_name=row["last_name"],
+        phone=row["phone"],
+        birth_date=_birth_date(today, row["age"]),
+        postcode=postcode,
+        pc4=area.pc4,
+        address=row["address"],
+        gender=Gender(row["gender"]),
+        preferred_gender=Gender(row["preferred_gender"]) if row["preferred_gender"] else None,
+        programme=programmes[row["programme"]],
+        interests=_split(row["interests"]),
+        languages=_split(row["languages"]),
+        availability=_split(row["availability"]),
+        max_distance_km=float(row["max_distance_km"]) if row["max_distance_km"] else None,
+        notes=row["notes"],
+        source=ResidentSource.VERWIJZING if referrer else ResidentSource.COORDINATOR,
+        waiting_since=waiting_since,
+        intake_on=waiting_since + timedelta(days=3) if row["intake_done"] == "1" else None,
+        intake_by=coordinator if row["intake_done"] == "1" else None,
+        consent_by=ConsentBy.BEWONER,
+        consent_on=waiting_since,
+        consent_method=ConsentMethod.MONDELING,
+        consent_recorded_by=referrer or coordinator,
+        created_at=datetime.combine(waiting_since, time(11)),
+    )
+    if referrer is not None:
+        resident.referral = Referral(
+            referrer=referrer,
+            organisation=referrer.organisation,
+            reason=row["reason"],
+            created_at=resident.created_at,
+        )
+    return resident
 
 
 def _a_few_running_matches(
