@@ -2,8 +2,8 @@
 
 ``python -m bench --only web`` runs it (``python -m bench`` runs it after the engine benchmarks). For SQLite and
 then PostgreSQL it migrates a scratch database (``flask --app webapp db upgrade``), loads the demo organisations and
-accounts plus a generated 1,000-resident waiting list and screened volunteers in Rijswijk, runs the matching engine
-once (``webapp.services.matching.start_run``), serves Samen with ``gunicorn --workers 2`` and measures:
+accounts plus a generated 1,000-resident waiting list and screened volunteers in and around Rijswijk, runs the
+matching engine once (``webapp.services.matching.start_run``), serves Samen with ``gunicorn --workers 2`` and measures:
 
 - browse: 20 signed-in coordinators clicking through /coordinatie, /vrijwilligers, /bewoners, /wachtlijst and the
   pages of the run's proposals, each waiting a random 0.5-2 s between clicks (target: p95 <= 150 ms, 0 errors);
@@ -1114,8 +1114,8 @@ def report(plan: Sequence[Scenario], postgres_admin_url: str) -> int:
         "Intake: valid, varied sign-ups (CSRF token and session cookie from one GET), each must answer 302 to\n"
         "/aanmelden/bedankt.\n"
         f"Data: demo organisations, accounts and people (seed_data) + {SCREENED_VOLUNTEERS} screened volunteers and "
-        f"a waiting list\ntopped up to {WAITING_RESIDENTS:,} residents in Rijswijk (seed {SEED}), then one matching "
-        "run (webapp.services.matching.start_run),\ncommitted.\n",
+        f"a waiting list\ntopped up to {WAITING_RESIDENTS:,} residents in and around Rijswijk (seed {SEED}), then one "
+        "matching run (webapp.services.matching.start_run),\ncommitted.\n",
         flush=True,
     )
     results: dict[tuple[str, str], Measurement] = {}
