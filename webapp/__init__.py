@@ -1,18 +1,25 @@
-"""Samen's web application: the app factory reads as a checklist."""
+"""Samen's web application: the app factory reads as a checklist.
+
+Flask is imported inside the factory, not here, so that the pure modules of this package (``webapp.enums``,
+``webapp.rules``) load without it.
+"""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask
-
-from webapp.config import configure
+if TYPE_CHECKING:
+    from flask import Flask
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app; tests pass a mapping that overrides the configuration."""
+    from flask import Flask
+
+    from webapp.config import configure
+
     app = Flask(__name__, instance_relative_config=True)
     os.makedirs(app.instance_path, exist_ok=True)
     configure(app, test_config)

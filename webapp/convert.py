@@ -19,7 +19,6 @@ from sqlalchemy.orm import Session, selectinload
 
 import matcher
 from webapp.clock import local_today
-from webapp.forms_common import age_on
 from webapp.models import (
     IntakeOutcome,
     Match,
@@ -33,7 +32,7 @@ from webapp.models import (
     volunteer_programmes,
 )
 from webapp.postcodes import pc4_areas
-from webapp.services.screening import eligible_programmes
+from webapp.rules import age_on, eligible_programmes
 
 log = logging.getLogger(__name__)
 _SLOTS = frozenset(matcher.SLOTS)
@@ -71,7 +70,7 @@ def to_engine_volunteer(
 ) -> matcher.Volunteer | None:
     """The engine's view of a volunteer, or None when they cannot be matched today."""
     programmes = programmes_for(volunteer, programmes_by_code, today, vog_valid_years)
-    free = volunteer.capacity - volunteer.active_match_count
+    free = volunteer.capacity - volunteer.places_taken
     area = pc4_areas().get(volunteer.pc4)
     if not programmes or free < 1 or area is None:
         return None
@@ -182,7 +181,7 @@ def candidate_volunteers(session: Session, programme_code: str | None = None) ->
         .where(
             Volunteer.intake_outcome == IntakeOutcome.GESCHIKT,
             Volunteer.stopped_at.is_(None),
-            Volunteer.active_match_count < Volunteer.capacity,
+            Volunteer.places_taken < Volunteer.capacity,
         )
         .options(selectinload(Volunteer.programmes))
         .order_by(Volunteer.id)

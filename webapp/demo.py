@@ -16,14 +16,12 @@ from webapp.models import (
     ConsentMethod,
     Gender,
     IntakeOutcome,
-    Match,
     Organisation,
     OrganisationKind,
     Programme,
     Referral,
     Resident,
     ResidentSource,
-    ResidentStatus,
     Role,
     User,
     VogStatus,
@@ -31,6 +29,7 @@ from webapp.models import (
 )
 from webapp.postcodes import parse_postcode
 from webapp.security import hash_password
+from webapp.services import matches
 
 SEED_DIR = Path(__file__).resolve().parent.parent / "seed_data"
 
@@ -202,22 +201,14 @@ def _a_few_running_matches(
                 and v.intake_outcome is IntakeOutcome.GESCHIKT
                 and v.vog_status is VogStatus.AFGEGEVEN
                 and "buddy" in v.programme_codes
-                and v.active_match_count < v.capacity
+                and v.places_taken < v.capacity
             ),
             None,
         )
         if volunteer is None:
             continue
-        volunteer.active_match_count += 1
-        resident.status = ResidentStatus.GEKOPPELD
-        session.add(
-            Match(
-                volunteer=volunteer,
-                resident=resident,
-                created_by=coordinator,
-                created_at=datetime.combine(today - timedelta(days=30 + 7 * made), time(14)),
-            )
-        )
+        started = datetime.combine(today - timedelta(days=30 + 7 * made), time(14))
+        matches.match_by_hand(session, resident.id, volunteer.id, coordinator, at=started)
         made += 1
         if made == 5:
             break

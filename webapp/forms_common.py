@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -14,6 +13,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from webapp import catalogue
 from webapp.clock import local_today
 from webapp.postcodes import PostcodeError, PostcodeProblem, parse_postcode
+from webapp.rules import age_on
 
 POSTCODE_MESSAGES = {
     PostcodeProblem.FORMAT: _l("Vul een postcode in zoals 2282 AB."),
@@ -63,10 +63,6 @@ class ValidPostcode:
             field.parsed = parse_postcode(field.data or "")
         except PostcodeError as error:
             raise ValidationError(POSTCODE_MESSAGES[error.problem]) from None
-
-
-def age_on(birth_date: date, today: date) -> int:
-    return today.year - birth_date.year - ((today.month, today.day) < (birth_date.month, birth_date.day))
 
 
 class AgeBetween:

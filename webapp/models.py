@@ -2,9 +2,12 @@
 
 Times are stored as naive UTC (``utcnow``) and shown in Europe/Amsterdam by Flask-Babel. Enumerations are
 stored as their string values with a CHECK constraint, the same on SQLite and PostgreSQL. Invariants two
-staff members could break at once are backed by the database: a volunteer's ``active_match_count`` may
-never exceed ``capacity`` (CHECK, raised by one conditional UPDATE), and a resident has at most one active
-match (partial unique index).
+staff members could break at once are backed by the database: a volunteer's ``places_taken`` may never
+exceed ``capacity`` (CHECK), and a resident has at most one place-holding match (partial unique index whose
+predicate comes from ``webapp.enums.PLACE_HOLDING_MATCH_STATUSES``). Only ``webapp.services.matches`` writes
+matches, proposal decisions, ``places_taken`` and a resident's status.
+
+The enumerations live in ``webapp.enums`` (no Flask, no database) and are re-exported here.
 """
 
 from __future__ import annotations
@@ -31,9 +34,57 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy import Enum as SqlEnum
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.sql.elements import ColumnElement
 
+from webapp.enums import (
+    PLACE_HOLDING_MATCH_STATUSES,
+    ConsentBy,
+    ConsentMethod,
+    Gender,
+    IntakeOutcome,
+    MatchStatus,
+    OrganisationKind,
+    ProposalStatus,
+    RejectionReason,
+    ResidentSource,
+    ResidentStatus,
+    Role,
+    RunStatus,
+    VogStatus,
+    place_holding_sql,
+)
 from webapp.extensions import db
+
+__all__ = [
+    "AuditEvent",
+    "ConsentBy",
+    "ConsentMethod",
+    "Gender",
+    "IntakeOutcome",
+    "Match",
+    "MatchRun",
+    "MatchStatus",
+    "Organisation",
+    "OrganisationKind",
+    "Programme",
+    "Proposal",
+    "ProposalStatus",
+    "Referral",
+    "RejectionReason",
+    "Resident",
+    "ResidentSource",
+    "ResidentStatus",
+    "Role",
+    "RunStatus",
+    "RunWaitingResident",
+    "User",
+    "VogStatus",
+    "Volunteer",
+    "utcnow",
+    "volunteer_programmes",
+]
 
 
 def utcnow() -> datetime:
@@ -52,89 +103,6 @@ def _enum(enum_class: type[enum.Enum], name: str | None = None) -> SqlEnum:
         values_callable=lambda members: [member.value for member in members],
         name=name or enum_class.__name__.lower(),
     )
-
-
-class Role(enum.StrEnum):
-    ADMIN = "admin"
-    COORDINATOR = "coordinator"
-    REFERRER = "referrer"
-
-
-class OrganisationKind(enum.StrEnum):
-    WELZIJN = "welzijn"
-    WONEN = "woningcorporatie"
-    ZORG = "zorg"
-    GEMEENTE = "gemeente"
-    BIBLIOTHEEK = "bibliotheek"
-    SPORT = "sport"
-    CULTUUR = "cultuur"
-    OVERIG = "overig"
-
-
-class Gender(enum.StrEnum):
-    VROUW = "vrouw"
-    MAN = "man"
-    ANDERS = "anders"
-
-
-class IntakeOutcome(enum.StrEnum):
-    GESCHIKT = "geschikt"
-    NIET_GESCHIKT = "niet_geschikt"
-    TWIJFEL = "twijfel"
-
-
-class VogStatus(enum.StrEnum):
-    NIET_AANGEVRAAGD = "niet_aangevraagd"
-    AANGEVRAAGD = "aangevraagd"
-    AFGEGEVEN = "afgegeven"
-    AFGEWEZEN = "afgewezen"
-
-
-class ResidentStatus(enum.StrEnum):
-    WACHTEND = "wachtend"
-    GEKOPPELD = "gekoppeld"
-    AFGESLOTEN = "afgesloten"
-
-
-class ResidentSource(enum.StrEnum):
-    VERWIJZING = "verwijzing"
-    COORDINATOR = "coordinator"
-
-
-class ConsentBy(enum.StrEnum):
-    BEWONER = "bewoner"
-    VERTEGENWOORDIGER = "vertegenwoordiger"
-
-
-class ConsentMethod(enum.StrEnum):
-    MONDELING = "mondeling"
-    SCHRIFTELIJK = "schriftelijk"
-
-
-class RunStatus(enum.StrEnum):
-    KLAAR = "klaar"
-    MISLUKT = "mislukt"
-
-
-class ProposalStatus(enum.StrEnum):
-    OPEN = "open"
-    GOEDGEKEURD = "goedgekeurd"
-    AFGEWEZEN = "afgewezen"
-    VERVALLEN = "vervallen"
-
-
-class RejectionReason(enum.StrEnum):
-    PAST_NIET = "past_niet"
-    AFSTAND = "afstand"
-    TIJDEN = "tijden"
-    WENS_BEWONER = "wens_bewoner"
-    WENS_VRIJWILLIGER = "wens_vrijwilliger"
-    ANDERS = "anders"
-
-
-class MatchStatus(enum.StrEnum):
-    ACTIEF = "actief"
-    BEEINDIGD = "beeindigd"
 
 
 class Organisation(db.Model):  # type: ignore[name-defined,misc]
@@ -202,7 +170,7 @@ class Volunteer(db.Model):  # type: ignore[name-defined,misc]
     __tablename__ = "volunteers"
     __table_args__ = (
         CheckConstraint("capacity >= 0 AND capacity <= 10", name="capacity_range"),
-        CheckConstraint("active_match_count >= 0 AND active_match_count <= capacity", name="within_capacity"),
+        CheckConstraint("places_taken >= 0 AND places_taken <= capacity", name="within_capacity"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -219,7 +187,9 @@ class Volunteer(db.Model):  # type: ignore[name-defined,misc]
     availability: Mapped[list[str]] = mapped_column(JSON, default=list)
     max_distance_km: Mapped[float] = mapped_column(Float, default=3.0)
     capacity: Mapped[int] = mapped_column(default=1)
-    active_match_count: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    # Matches that hold one of the volunteer's places (see PLACE_HOLDING_MATCH_STATUSES); written by
+    # webapp.services.matches only, in the same conditional UPDATE that creates or ends such a match.
+    places_taken: Mapped[int] = mapped_column(default=0, server_default=text("0"))
     motivation: Mapped[str] = mapped_column(Text, default="")
     # Offered voluntarily on the form; people who are lonely themselves are welcome as buddies.
     lonely_themselves: Mapped[bool] = mapped_column(default=False)
@@ -256,7 +226,7 @@ class Volunteer(db.Model):  # type: ignore[name-defined,misc]
 
     @property
     def free_capacity(self) -> int:
-        return max(0, self.capacity - self.active_match_count)
+        return max(0, self.capacity - self.places_taken)
 
 
 class Resident(db.Model):  # type: ignore[name-defined,misc]
@@ -396,7 +366,7 @@ class RunWaitingResident(db.Model):  # type: ignore[name-defined,misc]
 
 
 class Match(db.Model):  # type: ignore[name-defined,misc]
-    """An approved pair. At most one active match per resident, enforced by a partial unique index."""
+    """An approved pair. At most one place-holding match per resident, enforced by a partial unique index."""
 
     __tablename__ = "matches"
     __table_args__ = (
@@ -404,8 +374,8 @@ class Match(db.Model):  # type: ignore[name-defined,misc]
             "uq_matches_one_active_per_resident",
             "resident_id",
             unique=True,
-            sqlite_where=text("status = 'actief'"),
-            postgresql_where=text("status = 'actief'"),
+            sqlite_where=text(place_holding_sql()),
+            postgresql_where=text(place_holding_sql()),
         ),
     )
 
@@ -423,6 +393,16 @@ class Match(db.Model):  # type: ignore[name-defined,misc]
     resident: Mapped[Resident] = relationship()
     proposal: Mapped[Proposal | None] = relationship()
     created_by: Mapped[User] = relationship()
+
+    @hybrid_property
+    def holds_place(self) -> bool:
+        """Whether this match takes a volunteer's place and the resident (in SQL: a WHERE clause)."""
+        return self.status in PLACE_HOLDING_MATCH_STATUSES
+
+    @holds_place.inplace.expression
+    @classmethod
+    def _holds_place_expression(cls) -> ColumnElement[bool]:
+        return cls.status.in_([status.value for status in PLACE_HOLDING_MATCH_STATUSES])
 
 
 class AuditEvent(db.Model):  # type: ignore[name-defined,misc]

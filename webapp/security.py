@@ -6,6 +6,7 @@ import contextlib
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar, cast
+from urllib.parse import urlsplit
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -43,6 +44,15 @@ DUMMY_HASH = _hasher.hash("samen-timing-equaliser")
 def spend_password_time(password: str) -> None:
     with contextlib.suppress(VerificationError):
         _hasher.verify(DUMMY_HASH, password + "x")
+
+
+def safe_next(target: str | None) -> str | None:
+    """Only a local path: an absolute or protocol-relative URL could send staff to another site."""
+    if not target or urlsplit(target).netloc or urlsplit(target).scheme or not target.startswith("/"):
+        return None
+    if target.startswith("//") or "\\" in target:
+        return None
+    return target
 
 
 def roles_required(*roles: Role) -> Callable[[F], F]:

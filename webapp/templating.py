@@ -9,7 +9,8 @@ from typing import Any
 from flask import Flask
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
 
-from webapp import catalogue
+from webapp import catalogue, enums
+from webapp import labels as enum_labels
 
 
 def km(value: float) -> str:
@@ -65,6 +66,10 @@ def register(app: Flask) -> None:
             "language_labels": lambda codes: labels(codes, catalogue.LANGUAGES),
             "slot_labels": lambda codes: ", ".join(catalogue.slot_label(c) for c in codes),
             "gender_label": lambda code: catalogue.label(catalogue.GENDERS, str(code)) if code else "",
+            "enums": enums,
+            "status_label": enum_labels.label,
+            "badge_kind": enum_labels.badge_kind,
+            "referral_explanation": enum_labels.referral_explanation,
             "programmes": catalogue.PROGRAMMES,
             "programme_descriptions": catalogue.PROGRAMME_DESCRIPTIONS,
         }

@@ -181,3 +181,23 @@ class AuthActions:
 @pytest.fixture
 def auth(client: FlaskClient) -> AuthActions:
     return AuthActions(client)
+
+
+@pytest.fixture
+def coordinator(make: Any, auth: AuthActions) -> Any:
+    """A coordinator of Welzijn Rijswijk, committed and signed in on ``client`` (another sign-in replaces it)."""
+    from webapp.models import OrganisationKind, Role
+
+    organisation = make.organisation("Welzijn Rijswijk", kind=OrganisationKind.WELZIJN)
+    user = make.user(
+        Role.COORDINATOR, email="coordinator@welzijnrijswijk.nl", name="Carla Coördinator", organisation=organisation
+    )
+    db.session.commit()
+    auth.login_as(user)
+    return user
+
+
+@pytest.fixture
+def as_coordinator(coordinator: Any, client: FlaskClient) -> FlaskClient:
+    """The test client, signed in as ``coordinator``."""
+    return client

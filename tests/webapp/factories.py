@@ -1,4 +1,8 @@
-"""Small factories for app tests: each returns a flushed row with sensible Rijswijk defaults."""
+"""Test data from one place: each factory returns a flushed row with sensible Rijswijk defaults.
+
+Matches and the state they change (a volunteer's places, a resident's status) are made through
+``webapp.services.matches``, the one writer of that state, never written here directly.
+"""
 
 from __future__ import annotations
 
@@ -6,19 +10,25 @@ import itertools
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from webapp.clock import local_today
 from webapp.models import (
     ConsentBy,
     ConsentMethod,
     IntakeOutcome,
+    Match,
+    MatchRun,
     Organisation,
     OrganisationKind,
     Programme,
+    Proposal,
+    ProposalStatus,
     Referral,
     Resident,
     ResidentSource,
+    ResidentStatus,
     Role,
     User,
     VogStatus,
@@ -26,8 +36,11 @@ from webapp.models import (
     utcnow,
 )
 from webapp.security import hash_password
+from webapp.services import matches
 
 PASSWORD = "correct horse battery"
+# Far from Rijswijk (Noordwijk, about 20 km): beyond every distance limit.
+FAR_PC4 = "2201"
 _sequence = itertools.count(1)
 
 
@@ -43,6 +56,8 @@ class Factories:
         self.session.add(row)
         self.session.flush()
         return row
+
+    # -- organisations and accounts -------------------------------------------------------------------------
 
     def organisation(self, name: str | None = None, kind: OrganisationKind = OrganisationKind.WELZIJN) -> Organisation:
         return self._add(Organisation(name=name or f"Organisatie {next(_sequence)}", kind=kind))
@@ -68,12 +83,22 @@ class Factories:
             )
         )
 
+    def _staff(self) -> User:
+        """Whoever records a step when the test does not care who."""
+        existing = self.session.scalar(select(User).where(User.role == Role.COORDINATOR).order_by(User.id).limit(1))
+        return existing or self.user(Role.COORDINATOR)
+
+    # -- people ---------------------------------------------------------------------------------------------
+
     def programme(self, code: str) -> Programme:
         programme = self.session.scalar(select(Programme).where(Programme.code == code))
         assert programme is not None, code
         return programme
 
-    def volunteer(self, programmes: tuple[str, ...] = ("buddy",), screened: bool = True, **fields: Any) -> Volunteer:
+    def volunteer(
+        self, programmes: tuple[str, ...] = ("buddy",), screened: bool = True, places_taken: int = 0, **fields: Any
+    ) -> Volunteer:
+        """A volunteer; with ``places_taken``, that many of their places are held by real matches."""
         defaults: dict[str, Any] = {
             "first_name": "Anna",
             "last_name": f"de Vries {next(_sequence)}",
@@ -86,7 +111,7 @@ class Factories:
             "languages": ["nl"],
             "availability": ["tue-evening", "sat-morning"],
             "max_distance_km": 5.0,
-            "capacity": 1,
+            "capacity": max(1, places_taken),
             "consent_at": utcnow(),
             "consent_version": "2026-11",
         }
@@ -101,9 +126,16 @@ class Factories:
         defaults.update(fields)
         volunteer = Volunteer(**defaults)
         volunteer.programmes = [self.programme(code) for code in programmes]
-        return self._add(volunteer)
+        self._add(volunteer)
+        for _ in range(places_taken):
+            self.match(volunteer, self.resident(programme=programmes[0]))
+        return volunteer
 
     def resident(self, programme: str = "buddy", recorded_by: User | None = None, **fields: Any) -> Resident:
+        """A waiting resident (pass ``status`` only as AFGESLOTEN; a matched resident comes from ``match``)."""
+        assert fields.get("status") in (None, ResidentStatus.WACHTEND, ResidentStatus.AFGESLOTEN), (
+            "a resident with a match: make.match(volunteer, resident)"
+        )
         recorded_by = recorded_by or self.user(Role.COORDINATOR)
         defaults: dict[str, Any] = {
             "first_name": "Kees",
@@ -135,3 +167,63 @@ class Factories:
                 reason="Vereenzaamd na verhuizing",
             )
         )
+
+    # -- runs, proposals, matches ---------------------------------------------------------------------------
+
+    def run(self, started_by: User | None = None, programme_code: str | None = None, **fields: Any) -> MatchRun:
+        return self._add(
+            MatchRun(
+                programme_code=programme_code,
+                started_by=started_by or self._staff(),
+                started_at=utcnow(),
+                rules=fields.pop("rules", {}),
+                stats=fields.pop("stats", {}),
+                **fields,
+            )
+        )
+
+    def proposal(
+        self, volunteer: Volunteer, resident: Resident, run: MatchRun | None = None, **fields: Any
+    ) -> Proposal:
+        """A stored proposal (as a run would leave it) for the pair, in a run of its own unless ``run`` is given."""
+        values: dict[str, Any] = {
+            "score": 0.8,
+            "distance_score": 0.9,
+            "interests_score": 0.5,
+            "availability_score": 0.5,
+            "waiting_score": 0.1,
+            "distance_km": 1.234,
+            "max_distance_km": 5.0,
+            "shared_interests": ["wandelen", "koken"],
+            "shared_slots": ["tue-evening", "sat-morning"],
+            "shared_languages": ["nl"],
+            "waiting_days": 45,
+            "status": ProposalStatus.OPEN,
+        }
+        values.update(fields)
+        run = run or self.run(programme_code=resident.programme_code)
+        return self._add(Proposal(run_id=run.id, volunteer_id=volunteer.id, resident_id=resident.id, **values))
+
+    def match(self, volunteer: Volunteer, resident: Resident, by: User | None = None, *, ended: bool = False) -> Match:
+        """A match made by hand through the matches service; with ``ended`` it is ended again at once."""
+        by = by or self._staff()
+        match = matches.match_by_hand(self.session, resident.id, volunteer.id, by)
+        if ended:
+            matches.end_match(self.session, match.id, by, reason="Klik was er niet", resident_returns=True)
+        self.session.flush()
+        self.session.refresh(match)
+        return match
+
+    # -- reading --------------------------------------------------------------------------------------------
+
+    def holding_matches(self, **where: Any) -> int:
+        """How many place-holding matches there are (for the pair, volunteer or resident in ``where``)."""
+        query = select(func.count()).select_from(Match).where(Match.holds_place)
+        for name, value in where.items():
+            query = query.where(getattr(Match, name) == value)
+        return int(self.session.scalar(query) or 0)
+
+
+def today() -> date:
+    """Today where the coordinators work, as the app sees it (the test machine may run on UTC)."""
+    return local_today()

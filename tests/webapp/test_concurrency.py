@@ -17,10 +17,9 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select, text
 
-from tests.webapp.matching_helpers import active_matches, add_proposal, add_run
 from webapp.extensions import db
 from webapp.models import Proposal, ProposalStatus, User, Volunteer
-from webapp.services import matching
+from webapp.services import matches, matching
 from webapp.services.errors import Conflict
 
 # Deadlines so that a broken build fails instead of hanging; no test asserts on timing.
@@ -110,59 +109,59 @@ def _race(app: Flask, user_id: int, first: Action, second: Action) -> tuple[obje
 def test_two_approvals_for_the_last_place_of_a_volunteer(app: Flask, make: Any) -> None:
     coordinator = make.user()
     volunteer = make.volunteer(capacity=1)
-    first = add_proposal(db.session, add_run(db.session, coordinator), volunteer, make.resident())
-    second = add_proposal(db.session, add_run(db.session, coordinator), volunteer, make.resident())
+    first = make.proposal(volunteer, make.resident())
+    second = make.proposal(volunteer, make.resident())
     db.session.commit()
 
     a, b, b_waited = _race(
         app,
         coordinator.id,
-        lambda session, user: matching.approve_proposal(session, first.id, user),
-        lambda session, user: matching.approve_proposal(session, second.id, user),
+        lambda session, user: matches.approve_proposal(session, first.id, user),
+        lambda session, user: matches.approve_proposal(session, second.id, user),
     )
 
     assert a == "ok"
     assert isinstance(b, Conflict)
     assert b.message == "Deze vrijwilliger heeft geen plek meer."
     assert b_waited
-    assert active_matches(db.session, volunteer_id=volunteer.id) == 1
-    assert db.session.scalar(select(Volunteer.active_match_count).where(Volunteer.id == volunteer.id)) == 1
+    assert make.holding_matches(volunteer_id=volunteer.id) == 1
+    assert db.session.scalar(select(Volunteer.places_taken).where(Volunteer.id == volunteer.id)) == 1
 
 
 def test_two_approvals_for_the_same_resident(app: Flask, make: Any) -> None:
     coordinator = make.user()
     resident = make.resident()
-    first = add_proposal(db.session, add_run(db.session, coordinator), make.volunteer(), resident)
+    first = make.proposal(make.volunteer(), resident)
     second_volunteer = make.volunteer()
-    second = add_proposal(db.session, add_run(db.session, coordinator), second_volunteer, resident)
+    second = make.proposal(second_volunteer, resident)
     db.session.commit()
 
     a, b, b_waited = _race(
         app,
         coordinator.id,
-        lambda session, user: matching.approve_proposal(session, first.id, user),
-        lambda session, user: matching.approve_proposal(session, second.id, user),
+        lambda session, user: matches.approve_proposal(session, first.id, user),
+        lambda session, user: matches.approve_proposal(session, second.id, user),
     )
 
     assert a == "ok"
     assert isinstance(b, Conflict)
     assert b.message == "Deze bewoner heeft al een maatje."
     assert b_waited
-    assert active_matches(db.session, resident_id=resident.id) == 1
-    assert db.session.scalar(select(Volunteer.active_match_count).where(Volunteer.id == second_volunteer.id)) == 0
+    assert make.holding_matches(resident_id=resident.id) == 1
+    assert db.session.scalar(select(Volunteer.places_taken).where(Volunteer.id == second_volunteer.id)) == 0
 
 
 def test_approval_and_choice_by_hand_for_the_same_resident(app: Flask, make: Any) -> None:
     coordinator = make.user()
     resident = make.resident()
-    proposal = add_proposal(db.session, add_run(db.session, coordinator), make.volunteer(), resident)
+    proposal = make.proposal(make.volunteer(), resident)
     chosen = make.volunteer()
     db.session.commit()
 
     a, b, b_waited = _race(
         app,
         coordinator.id,
-        lambda session, user: matching.approve_proposal(session, proposal.id, user),
+        lambda session, user: matches.approve_proposal(session, proposal.id, user),
         lambda session, user: matching.choose_volunteer(session, resident.id, chosen.id, user, app.config),
     )
 
@@ -170,26 +169,26 @@ def test_approval_and_choice_by_hand_for_the_same_resident(app: Flask, make: Any
     assert isinstance(b, Conflict)
     assert b.message == "Deze bewoner heeft al een maatje."
     assert b_waited
-    assert active_matches(db.session, resident_id=resident.id) == 1
+    assert make.holding_matches(resident_id=resident.id) == 1
 
 
 def test_the_same_proposal_approved_twice(app: Flask, make: Any) -> None:
     coordinator = make.user()
-    proposal = add_proposal(db.session, add_run(db.session, coordinator), make.volunteer(capacity=2), make.resident())
+    proposal = make.proposal(make.volunteer(capacity=2), make.resident())
     db.session.commit()
 
     a, b, b_waited = _race(
         app,
         coordinator.id,
-        lambda session, user: matching.approve_proposal(session, proposal.id, user),
-        lambda session, user: matching.approve_proposal(session, proposal.id, user),
+        lambda session, user: matches.approve_proposal(session, proposal.id, user),
+        lambda session, user: matches.approve_proposal(session, proposal.id, user),
     )
 
     assert a == "ok"
     assert isinstance(b, Conflict)
     assert "al besloten" in b.message
     assert b_waited
-    assert active_matches(db.session, resident_id=proposal.resident_id) == 1
+    assert make.holding_matches(resident_id=proposal.resident_id) == 1
 
 
 def test_two_runs_at_once_leave_each_resident_one_open_proposal(app: Flask, make: Any) -> None:

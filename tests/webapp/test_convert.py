@@ -7,12 +7,11 @@ import pytest
 from flask import Flask
 
 import matcher
-from tests.webapp.matching_helpers import add_ended_match, add_proposal, add_run
 from webapp import convert
 from webapp.extensions import db
-from webapp.forms_common import age_on
 from webapp.models import Gender, IntakeOutcome, ProposalStatus, ResidentStatus, VogStatus, utcnow
 from webapp.postcodes import pc4_areas
+from webapp.rules import age_on
 
 TODAY = date.today()
 
@@ -55,7 +54,7 @@ def test_volunteer_profile_is_carried_over(app: Flask, make: Any) -> None:
 
 
 def test_capacity_is_the_free_capacity(app: Flask, make: Any) -> None:
-    make.volunteer(capacity=3, active_match_count=1)
+    make.volunteer(capacity=3, places_taken=1)
 
     (converted,) = _input(app).volunteers
 
@@ -63,7 +62,7 @@ def test_capacity_is_the_free_capacity(app: Flask, make: Any) -> None:
 
 
 def test_volunteer_without_free_capacity_is_left_out(app: Flask, make: Any) -> None:
-    make.volunteer(capacity=2, active_match_count=2)
+    make.volunteer(capacity=2, places_taken=2)
 
     assert _input(app).volunteers == ()
 
@@ -131,7 +130,7 @@ def test_volunteer_eligible_for_no_programme_is_left_out(app: Flask, make: Any) 
 
 def test_only_waiting_residents_are_converted(app: Flask, make: Any) -> None:
     waiting = make.resident()
-    make.resident(status=ResidentStatus.GEKOPPELD)
+    make.match(make.volunteer(), make.resident())
     make.resident(status=ResidentStatus.AFGESLOTEN)
 
     assert [r.id for r in _input(app).residents] == [waiting.id]
@@ -216,10 +215,10 @@ def test_rejected_proposals_and_ended_matches_are_excluded_pairs(app: Flask, mak
     coordinator = make.user()
     rejected_v, ended_v, open_v = make.volunteer(), make.volunteer(), make.volunteer()
     resident = make.resident()
-    run = add_run(db.session, coordinator)
-    add_proposal(db.session, run, rejected_v, resident, status=ProposalStatus.AFGEWEZEN)
-    add_proposal(db.session, add_run(db.session, coordinator), open_v, resident)
-    add_ended_match(db.session, ended_v, resident, coordinator)
+    run = make.run(coordinator)
+    make.proposal(rejected_v, resident, run=run, status=ProposalStatus.AFGEWEZEN)
+    make.proposal(open_v, resident)
+    make.match(ended_v, resident, coordinator, ended=True)
 
     rules = _input(app).rules
 

@@ -6,20 +6,11 @@ import re
 from datetime import datetime, timedelta
 from typing import Any
 
-import pytest
 from flask.testing import FlaskClient
 
-from tests.webapp.screening_helpers import add_match, add_proposal, today
+from tests.webapp.factories import today
 from webapp.extensions import db
-from webapp.models import IntakeOutcome, MatchStatus, ProposalStatus, ResidentStatus, Role, User, VogStatus
-
-
-@pytest.fixture
-def coordinator(make: Any, auth: Any) -> User:
-    user = make.user(Role.COORDINATOR)
-    db.session.commit()
-    auth.login(user.email)
-    return user
+from webapp.models import IntakeOutcome, ProposalStatus, ResidentStatus, User, VogStatus
 
 
 def figure(html: str, element_id: str) -> int:
@@ -76,8 +67,8 @@ def test_counts_suitable_volunteers_with_a_free_place_per_programme(
     client: FlaskClient, make: Any, coordinator: User
 ) -> None:
     make.volunteer(programmes=("buddy", "bewegen"))
-    make.volunteer(programmes=("buddy",), capacity=2, active_match_count=1)
-    make.volunteer(programmes=("buddy",), capacity=1, active_match_count=1)  # full
+    make.volunteer(programmes=("buddy",), capacity=2, places_taken=1)
+    make.volunteer(programmes=("buddy",), capacity=1, places_taken=1)  # full
     make.volunteer(programmes=("buddy",), intake_outcome=IntakeOutcome.TWIJFEL)
     make.volunteer(programmes=("buddy",), stopped_at=datetime(2026, 1, 2, 9, 0))
     make.volunteer(programmes=("bewegen",), screened=False)
@@ -122,7 +113,7 @@ def test_counts_waiting_residents_and_the_longest_wait(client: FlaskClient, make
 def test_counts_open_proposals_only(client: FlaskClient, make: Any, coordinator: User) -> None:
     volunteer = make.volunteer()
     for status in (ProposalStatus.OPEN, ProposalStatus.OPEN, ProposalStatus.AFGEWEZEN, ProposalStatus.VERVALLEN):
-        add_proposal(db.session, volunteer, make.resident(), coordinator, status)
+        make.proposal(volunteer, make.resident(), status=status)
     db.session.commit()
 
     assert figure(dashboard(client), "aantal-voorstellen") == 2
@@ -130,16 +121,9 @@ def test_counts_open_proposals_only(client: FlaskClient, make: Any, coordinator:
 
 def test_counts_active_matches_only(client: FlaskClient, make: Any, coordinator: User) -> None:
     volunteer = make.volunteer(capacity=3)
-    add_match(db.session, volunteer, make.resident(status=ResidentStatus.GEKOPPELD), coordinator)
-    add_match(db.session, volunteer, make.resident(status=ResidentStatus.GEKOPPELD), coordinator)
-    add_match(
-        db.session,
-        volunteer,
-        make.resident(status=ResidentStatus.AFGESLOTEN),
-        coordinator,
-        status=MatchStatus.BEEINDIGD,
-        ended_at=datetime(2026, 1, 2, 9, 0),
-    )
+    make.match(volunteer, make.resident(), coordinator)
+    make.match(volunteer, make.resident(), coordinator)
+    make.match(volunteer, make.resident(), coordinator, ended=True)
     db.session.commit()
 
     assert figure(dashboard(client), "aantal-koppelingen") == 2
@@ -160,8 +144,8 @@ def test_the_linked_list_shows_as_many_volunteers_as_the_dashboard_counts(
     client: FlaskClient, make: Any, coordinator: User
 ) -> None:
     make.volunteer(programmes=("buddy",))
-    make.volunteer(programmes=("buddy",), capacity=2, active_match_count=1)
-    make.volunteer(programmes=("buddy",), capacity=1, active_match_count=1)
+    make.volunteer(programmes=("buddy",), capacity=2, places_taken=1)
+    make.volunteer(programmes=("buddy",), capacity=1, places_taken=1)
     make.volunteer(programmes=("cultuur",))
     db.session.commit()
 

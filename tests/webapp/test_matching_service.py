@@ -9,7 +9,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from tests.webapp.matching_helpers import FAR_PC4, active_matches, add_ended_match, add_proposal, add_run
+from tests.webapp.factories import FAR_PC4
 from webapp.clock import local_today
 from webapp.extensions import db
 from webapp.models import (
@@ -25,7 +25,7 @@ from webapp.models import (
     RunWaitingResident,
     Volunteer,
 )
-from webapp.services import matching
+from webapp.services import matches, matching
 from webapp.services.errors import Conflict, DomainError, NotFound
 
 
@@ -171,9 +171,7 @@ def test_new_run_keeps_decided_proposals(app: Flask, make: Any) -> None:
     coordinator = make.user()
     volunteer = make.volunteer()
     resident = make.resident()
-    old = add_proposal(
-        db.session, add_run(db.session, coordinator), volunteer, resident, status=ProposalStatus.AFGEWEZEN
-    )
+    old = make.proposal(volunteer, resident, status=ProposalStatus.AFGEWEZEN)
 
     _run(app, coordinator)
 
@@ -201,14 +199,13 @@ def test_run_with_invalid_engine_input_is_stored_as_failed(app: Flask, make: Any
 
 @pytest.fixture
 def open_proposal(make: Any) -> Proposal:
-    coordinator = make.user()
-    return add_proposal(db.session, add_run(db.session, coordinator), make.volunteer(), make.resident())
+    return make.proposal(make.volunteer(), make.resident())
 
 
 def test_approval_creates_an_active_match(open_proposal: Proposal, make: Any) -> None:
     coordinator = make.user()
 
-    match = matching.approve_proposal(db.session, open_proposal.id, coordinator)
+    match = matches.approve_proposal(db.session, open_proposal.id, coordinator)
     db.session.commit()
 
     assert (match.volunteer_id, match.resident_id, match.proposal_id, match.status) == (
@@ -223,7 +220,7 @@ def test_approval_creates_an_active_match(open_proposal: Proposal, make: Any) ->
 def test_approval_marks_the_proposal_approved_by_whom(open_proposal: Proposal, make: Any) -> None:
     coordinator = make.user()
 
-    matching.approve_proposal(db.session, open_proposal.id, coordinator)
+    matches.approve_proposal(db.session, open_proposal.id, coordinator)
     db.session.commit()
 
     proposal = db.session.get(Proposal, open_proposal.id)
@@ -234,7 +231,7 @@ def test_approval_marks_the_proposal_approved_by_whom(open_proposal: Proposal, m
 def test_approval_moves_the_resident_off_the_waiting_list(open_proposal: Proposal, make: Any) -> None:
     version = open_proposal.resident.version
 
-    matching.approve_proposal(db.session, open_proposal.id, make.user())
+    matches.approve_proposal(db.session, open_proposal.id, make.user())
     db.session.commit()
 
     resident = db.session.get(Resident, open_proposal.resident_id)
@@ -245,16 +242,16 @@ def test_approval_moves_the_resident_off_the_waiting_list(open_proposal: Proposa
 def test_approval_uses_one_place_of_the_volunteer(open_proposal: Proposal, make: Any) -> None:
     version = open_proposal.volunteer.version
 
-    matching.approve_proposal(db.session, open_proposal.id, make.user())
+    matches.approve_proposal(db.session, open_proposal.id, make.user())
     db.session.commit()
 
     volunteer = db.session.get(Volunteer, open_proposal.volunteer_id)
-    assert (volunteer.active_match_count, volunteer.free_capacity) == (1, 0)
+    assert (volunteer.places_taken, volunteer.free_capacity) == (1, 0)
     assert volunteer.version == version + 1
 
 
 def test_approval_is_audited(open_proposal: Proposal, make: Any) -> None:
-    matching.approve_proposal(db.session, open_proposal.id, make.user())
+    matches.approve_proposal(db.session, open_proposal.id, make.user())
     db.session.commit()
 
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "proposal.approved"))
@@ -262,11 +259,11 @@ def test_approval_is_audited(open_proposal: Proposal, make: Any) -> None:
 
 
 def test_approving_twice_says_it_was_already_decided(open_proposal: Proposal, make: Any) -> None:
-    matching.approve_proposal(db.session, open_proposal.id, make.user())
+    matches.approve_proposal(db.session, open_proposal.id, make.user())
     db.session.commit()
 
     with pytest.raises(Conflict, match="al besloten"):
-        matching.approve_proposal(db.session, open_proposal.id, make.user())
+        matches.approve_proposal(db.session, open_proposal.id, make.user())
 
 
 def test_approving_a_lapsed_proposal_is_refused(open_proposal: Proposal, make: Any) -> None:
@@ -274,12 +271,12 @@ def test_approving_a_lapsed_proposal_is_refused(open_proposal: Proposal, make: A
     db.session.commit()
 
     with pytest.raises(Conflict, match="vervallen"):
-        matching.approve_proposal(db.session, open_proposal.id, make.user())
+        matches.approve_proposal(db.session, open_proposal.id, make.user())
 
 
 def test_approving_an_unknown_proposal_is_not_found(app: Flask, make: Any) -> None:
     with pytest.raises(NotFound):
-        matching.approve_proposal(db.session, 999, make.user())
+        matches.approve_proposal(db.session, 999, make.user())
 
 
 def test_approving_for_a_volunteer_who_stopped_is_refused(open_proposal: Proposal, make: Any) -> None:
@@ -289,7 +286,7 @@ def test_approving_for_a_volunteer_who_stopped_is_refused(open_proposal: Proposa
     db.session.commit()
 
     with pytest.raises(DomainError, match="gestopt"):
-        matching.approve_proposal(db.session, open_proposal.id, make.user())
+        matches.approve_proposal(db.session, open_proposal.id, make.user())
 
 
 # -- rejection ----------------------------------------------------------------------------------------
@@ -298,7 +295,7 @@ def test_approving_for_a_volunteer_who_stopped_is_refused(open_proposal: Proposa
 def test_rejection_stores_reason_note_and_who(open_proposal: Proposal, make: Any) -> None:
     coordinator = make.user()
 
-    matching.reject_proposal(db.session, open_proposal.id, coordinator, RejectionReason.WENS_BEWONER, "Liever een man")
+    matches.reject_proposal(db.session, open_proposal.id, coordinator, RejectionReason.WENS_BEWONER, "Liever een man")
     db.session.commit()
 
     proposal = db.session.get(Proposal, open_proposal.id)
@@ -312,20 +309,20 @@ def test_rejection_stores_reason_note_and_who(open_proposal: Proposal, make: Any
 
 def test_rejection_needs_a_reason(open_proposal: Proposal, make: Any) -> None:
     with pytest.raises(DomainError, match="Kies een reden"):
-        matching.reject_proposal(db.session, open_proposal.id, make.user(), "", "")
+        matches.reject_proposal(db.session, open_proposal.id, make.user(), "", "")
 
 
 def test_rejection_with_reason_other_needs_a_note(open_proposal: Proposal, make: Any) -> None:
     with pytest.raises(DomainError, match="Licht de reden toe"):
-        matching.reject_proposal(db.session, open_proposal.id, make.user(), RejectionReason.ANDERS, "  ")
+        matches.reject_proposal(db.session, open_proposal.id, make.user(), RejectionReason.ANDERS, "  ")
 
 
 def test_rejecting_a_decided_proposal_is_refused(open_proposal: Proposal, make: Any) -> None:
-    matching.approve_proposal(db.session, open_proposal.id, make.user())
+    matches.approve_proposal(db.session, open_proposal.id, make.user())
     db.session.commit()
 
     with pytest.raises(Conflict, match="al besloten"):
-        matching.reject_proposal(db.session, open_proposal.id, make.user(), RejectionReason.PAST_NIET)
+        matches.reject_proposal(db.session, open_proposal.id, make.user(), RejectionReason.PAST_NIET)
 
 
 def test_rejected_pair_is_never_proposed_again(app: Flask, make: Any) -> None:
@@ -333,7 +330,7 @@ def test_rejected_pair_is_never_proposed_again(app: Flask, make: Any) -> None:
     make.volunteer()
     make.resident()
     (first,) = _proposals(_run(app, coordinator))
-    matching.reject_proposal(db.session, first.id, coordinator, RejectionReason.PAST_NIET)
+    matches.reject_proposal(db.session, first.id, coordinator, RejectionReason.PAST_NIET)
     db.session.commit()
 
     second = _run(app, coordinator)
@@ -348,7 +345,7 @@ def test_rejected_pair_leaves_room_for_another_volunteer(app: Flask, make: Any) 
     other = make.volunteer(pc4="2283", postcode="2283 AA")
     make.resident()
     best = max(_proposals(_run(app, coordinator)), key=lambda p: p.score)
-    matching.reject_proposal(db.session, best.id, coordinator, RejectionReason.AFSTAND)
+    matches.reject_proposal(db.session, best.id, coordinator, RejectionReason.AFSTAND)
     db.session.commit()
 
     (again,) = _proposals(_run(app, coordinator))
@@ -360,7 +357,7 @@ def test_pair_whose_match_ended_is_never_proposed_again(app: Flask, make: Any) -
     coordinator = make.user()
     volunteer = make.volunteer()
     resident = make.resident()
-    add_ended_match(db.session, volunteer, resident, coordinator)
+    make.match(volunteer, resident, coordinator, ended=True)
 
     run = _run(app, coordinator)
 
@@ -393,10 +390,9 @@ def test_candidates_are_at_most_k(app: Flask, make: Any) -> None:
 
 
 def test_candidates_leave_out_rejected_pairs(app: Flask, make: Any) -> None:
-    coordinator = make.user()
     rejected = make.volunteer()
     resident = make.resident()
-    add_proposal(db.session, add_run(db.session, coordinator), rejected, resident, status=ProposalStatus.AFGEWEZEN)
+    make.proposal(rejected, resident, status=ProposalStatus.AFGEWEZEN)
 
     result = matching.candidates_for(db.session, resident.id, app.config)
 
@@ -405,9 +401,8 @@ def test_candidates_leave_out_rejected_pairs(app: Flask, make: Any) -> None:
 
 
 def test_candidates_count_open_proposals_to_other_residents(app: Flask, make: Any) -> None:
-    coordinator = make.user()
     volunteer = make.volunteer()
-    add_proposal(db.session, add_run(db.session, coordinator), volunteer, make.resident())
+    make.proposal(volunteer, make.resident())
     resident = make.resident()
 
     (candidate,) = matching.candidates_for(db.session, resident.id, app.config).candidates
@@ -416,7 +411,7 @@ def test_candidates_count_open_proposals_to_other_residents(app: Flask, make: An
 
 
 def test_candidates_for_a_resident_who_has_a_buddy_are_refused(app: Flask, make: Any) -> None:
-    resident = make.resident(status=ResidentStatus.GEKOPPELD)
+    resident = make.match(make.volunteer(), make.resident()).resident
 
     with pytest.raises(Conflict, match="al een maatje"):
         matching.candidates_for(db.session, resident.id, app.config)
@@ -430,14 +425,14 @@ def test_choosing_by_hand_creates_a_match_without_proposal(app: Flask, make: Any
     db.session.commit()
 
     assert (match.volunteer_id, match.resident_id, match.proposal_id) == (volunteer.id, resident.id, None)
-    assert db.session.get(Volunteer, volunteer.id).active_match_count == 1
+    assert db.session.get(Volunteer, volunteer.id).places_taken == 1
     assert db.session.get(Resident, resident.id).status is ResidentStatus.GEKOPPELD
 
 
 def test_choosing_by_hand_lapses_the_residents_open_proposal(app: Flask, make: Any) -> None:
     coordinator = make.user()
     resident = make.resident()
-    proposed = add_proposal(db.session, add_run(db.session, coordinator), make.volunteer(), resident)
+    proposed = make.proposal(make.volunteer(), resident)
     chosen = make.volunteer()
 
     matching.choose_volunteer(db.session, resident.id, chosen.id, coordinator, app.config)
@@ -458,7 +453,7 @@ def test_choosing_a_rejected_pair_is_refused(app: Flask, make: Any) -> None:
     coordinator = make.user()
     volunteer = make.volunteer()
     resident = make.resident()
-    add_proposal(db.session, add_run(db.session, coordinator), volunteer, resident, status=ProposalStatus.AFGEWEZEN)
+    make.proposal(volunteer, resident, status=ProposalStatus.AFGEWEZEN)
 
     with pytest.raises(DomainError, match="eerder afgewezen"):
         matching.choose_volunteer(db.session, resident.id, volunteer.id, coordinator, app.config)
@@ -473,7 +468,7 @@ def test_choosing_an_unscreened_volunteer_is_refused(app: Flask, make: Any) -> N
 
 
 def test_choosing_a_full_volunteer_is_refused(app: Flask, make: Any) -> None:
-    volunteer = make.volunteer(capacity=1, active_match_count=1)
+    volunteer = make.volunteer(capacity=1, places_taken=1)
     resident = make.resident()
 
     with pytest.raises(Conflict, match="geen plek meer"):
@@ -494,5 +489,5 @@ def test_only_one_match_row_per_choice(app: Flask, make: Any) -> None:
     matching.choose_volunteer(db.session, resident.id, volunteer.id, make.user(), app.config)
     db.session.commit()
 
-    assert active_matches(db.session, resident_id=resident.id) == 1
+    assert make.holding_matches(resident_id=resident.id) == 1
     assert db.session.scalar(select(Match.id).where(Match.resident_id == resident.id)) is not None

@@ -9,7 +9,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import event, select
 
-from tests.webapp.matching_helpers import FAR_PC4, active_matches, add_proposal, add_run
+from tests.webapp.factories import FAR_PC4
 from webapp.extensions import db
 from webapp.models import (
     MatchRun,
@@ -23,27 +23,17 @@ from webapp.models import (
     Volunteer,
 )
 
-COORDINATOR = "coordinator@example.org"
-
-
-@pytest.fixture
-def coordinator(make: Any, auth: Any) -> Any:
-    user = make.user(Role.COORDINATOR, email=COORDINATOR, name="Cora Coördinator")
-    db.session.commit()
-    auth.login(COORDINATOR)
-    return user
-
 
 def _proposal(make: Any, user: Any, **fields: Any) -> Proposal:
     volunteer = fields.pop("volunteer", None) or make.volunteer(first_name="Vera", last_name="Vrijwilliger")
     resident = fields.pop("resident", None) or make.resident(first_name="Bert", last_name="Bewoner")
-    proposal = add_proposal(db.session, add_run(db.session, user), volunteer, resident, **fields)
+    proposal = make.proposal(volunteer, resident, **fields)
     db.session.commit()
     return proposal
 
 
 def _waiting(make: Any, user: Any, reasons: list[dict[str, Any]], **resident: Any) -> MatchRun:
-    run = add_run(db.session, user)
+    run = make.run(user)
     db.session.add(RunWaitingResident(run_id=run.id, resident_id=make.resident(**resident).id, reasons=reasons))
     db.session.commit()
     return run
@@ -120,14 +110,14 @@ def test_runs_page_offers_a_run_for_all_or_one_programme(client: FlaskClient, co
 
 
 def test_runs_page_lists_earlier_runs_with_who_and_figures(client: FlaskClient, coordinator: Any, make: Any) -> None:
-    run = add_run(db.session, coordinator)
+    run = make.run(coordinator)
     run.stats = {"volunteers": 12, "residents": 34, "proposals": 9, "waiting": 25}
     db.session.commit()
 
     response = client.get("/koppelen/")
 
     assert f"Ronde {run.id}" in response.text
-    assert "Cora Coördinator" in response.text
+    assert "Carla Coördinator" in response.text
     assert all(f'<td class="num">{n}</td>' in response.text for n in (12, 34, 9, 25))
 
 
@@ -191,9 +181,9 @@ def test_run_page_explains_each_proposal_in_dutch(client: FlaskClient, coordinat
 
 
 def test_run_page_shows_best_proposals_first(client: FlaskClient, coordinator: Any, make: Any) -> None:
-    run = add_run(db.session, coordinator)
-    add_proposal(db.session, run, make.volunteer(first_name="Laag"), make.resident(), score=0.3)
-    add_proposal(db.session, run, make.volunteer(first_name="Hoog"), make.resident(), score=0.9)
+    run = make.run(coordinator)
+    make.proposal(make.volunteer(first_name="Laag"), make.resident(), run=run, score=0.3)
+    make.proposal(make.volunteer(first_name="Hoog"), make.resident(), run=run, score=0.9)
     db.session.commit()
 
     text = client.get(f"/koppelen/runs/{run.id}").text
@@ -231,7 +221,7 @@ def test_decided_proposal_shows_its_status_without_buttons(client: FlaskClient, 
 def test_open_proposal_for_a_full_volunteer_says_so_instead_of_approve(
     client: FlaskClient, coordinator: Any, make: Any
 ) -> None:
-    proposal = _proposal(make, coordinator, volunteer=make.volunteer(capacity=1, active_match_count=1))
+    proposal = _proposal(make, coordinator, volunteer=make.volunteer(capacity=1, places_taken=1))
 
     text = client.get(f"/koppelen/runs/{proposal.run_id}").text
 
@@ -272,11 +262,9 @@ def test_run_page_explains_why_residents_wait(
 
 
 def test_run_page_filters_proposals_by_status(client: FlaskClient, coordinator: Any, make: Any) -> None:
-    run = add_run(db.session, coordinator)
-    add_proposal(db.session, run, make.volunteer(first_name="Openbaar"), make.resident())
-    add_proposal(
-        db.session, run, make.volunteer(first_name="Afgewezen"), make.resident(), status=ProposalStatus.AFGEWEZEN
-    )
+    run = make.run(coordinator)
+    make.proposal(make.volunteer(first_name="Openbaar"), make.resident(), run=run)
+    make.proposal(make.volunteer(first_name="Afgewezen"), make.resident(), run=run, status=ProposalStatus.AFGEWEZEN)
     db.session.commit()
 
     text = client.get(f"/koppelen/runs/{run.id}?status=open").text
@@ -287,9 +275,9 @@ def test_run_page_filters_proposals_by_status(client: FlaskClient, coordinator: 
 
 def test_run_page_is_paginated(client: FlaskClient, coordinator: Any, make: Any, app: Flask) -> None:
     app.config["SAMEN_PAGE_SIZE"] = 2
-    run = add_run(db.session, coordinator)
+    run = make.run(coordinator)
     for n in range(5):
-        add_proposal(db.session, run, make.volunteer(first_name=f"Nummer{n}"), make.resident(), score=0.9 - n / 10)
+        make.proposal(make.volunteer(first_name=f"Nummer{n}"), make.resident(), run=run, score=0.9 - n / 10)
     db.session.commit()
 
     first = client.get(f"/koppelen/runs/{run.id}").text
@@ -304,7 +292,7 @@ def test_run_page_is_paginated(client: FlaskClient, coordinator: Any, make: Any,
 
 def test_waiting_residents_have_their_own_pages(client: FlaskClient, coordinator: Any, make: Any, app: Flask) -> None:
     app.config["SAMEN_PAGE_SIZE"] = 2
-    run = add_run(db.session, coordinator)
+    run = make.run(coordinator)
     for n in range(3):
         resident = make.resident(first_name=f"Wachter{n}")
         db.session.add(RunWaitingResident(run_id=run.id, resident_id=resident.id, reasons=[]))
@@ -318,9 +306,9 @@ def test_waiting_residents_have_their_own_pages(client: FlaskClient, coordinator
 
 def test_run_page_query_count_does_not_grow_with_proposals(client: FlaskClient, coordinator: Any, make: Any) -> None:
     def queries_for(n: int) -> int:
-        run = add_run(db.session, coordinator)
+        run = make.run(coordinator)
         for _ in range(n):
-            add_proposal(db.session, run, make.volunteer(), make.resident())
+            make.proposal(make.volunteer(), make.resident(), run=run)
             resident = make.resident()
             db.session.add(RunWaitingResident(run_id=run.id, resident_id=resident.id, reasons=[]))
         db.session.commit()
@@ -348,9 +336,9 @@ def test_approving_creates_the_match_and_says_so(client: FlaskClient, coordinato
     response = client.post(f"/koppelen/voorstellen/{proposal.id}/goedkeuren", follow_redirects=True)
 
     assert "Goedgekeurd: Vera Vrijwilliger is nu het maatje van Bert Bewoner." in response.text
-    assert active_matches(db.session, resident_id=proposal.resident_id) == 1
+    assert make.holding_matches(resident_id=proposal.resident_id) == 1
     assert db.session.get(Resident, proposal.resident_id).status is ResidentStatus.GEKOPPELD
-    assert db.session.get(Volunteer, proposal.volunteer_id).active_match_count == 1
+    assert db.session.get(Volunteer, proposal.volunteer_id).places_taken == 1
 
 
 def test_approving_returns_to_the_page_it_came_from(client: FlaskClient, coordinator: Any, make: Any) -> None:
@@ -377,7 +365,7 @@ def test_approving_twice_gives_a_clear_message(client: FlaskClient, coordinator:
     response = client.post(f"/koppelen/voorstellen/{proposal.id}/goedkeuren", follow_redirects=True)
 
     assert "Over dit voorstel is al besloten: het is goedgekeurd." in response.text
-    assert active_matches(db.session, resident_id=proposal.resident_id) == 1
+    assert make.holding_matches(resident_id=proposal.resident_id) == 1
 
 
 def test_approving_for_a_full_volunteer_gives_a_clear_message(client: FlaskClient, coordinator: Any, make: Any) -> None:
@@ -499,7 +487,7 @@ def test_candidates_page_explains_when_nobody_fits(client: FlaskClient, coordina
 
 
 def test_candidates_page_for_a_matched_resident_says_so(client: FlaskClient, coordinator: Any, make: Any) -> None:
-    resident = make.resident(status=ResidentStatus.GEKOPPELD)
+    resident = make.match(make.volunteer(), make.resident()).resident
     db.session.commit()
 
     response = client.get(f"/koppelen/bewoners/{resident.id}/kandidaten")
@@ -512,7 +500,7 @@ def test_candidates_page_for_a_matched_resident_says_so(client: FlaskClient, coo
 def test_choosing_a_volunteer_creates_the_match(client: FlaskClient, coordinator: Any, make: Any) -> None:
     volunteer = make.volunteer(first_name="Vera", last_name="Vrijwilliger")
     resident = make.resident(first_name="Bert", last_name="Bewoner")
-    run = add_run(db.session, coordinator)
+    run = make.run(coordinator)
     db.session.commit()
 
     response = client.post(
@@ -522,7 +510,7 @@ def test_choosing_a_volunteer_creates_the_match(client: FlaskClient, coordinator
     )
 
     assert "Gekoppeld: Vera Vrijwilliger is nu het maatje van Bert Bewoner." in response.text
-    assert active_matches(db.session, resident_id=resident.id, volunteer_id=volunteer.id) == 1
+    assert make.holding_matches(resident_id=resident.id, volunteer_id=volunteer.id) == 1
 
 
 def test_choosing_an_infeasible_volunteer_gives_the_reason(client: FlaskClient, coordinator: Any, make: Any) -> None:
@@ -535,7 +523,7 @@ def test_choosing_an_infeasible_volunteer_gives_the_reason(client: FlaskClient, 
     )
 
     assert "Deze vrijwilliger woont te ver weg." in response.text
-    assert active_matches(db.session, resident_id=resident.id) == 0
+    assert make.holding_matches(resident_id=resident.id) == 0
 
 
 def test_choosing_without_a_volunteer_is_refused(client: FlaskClient, coordinator: Any, make: Any) -> None:
@@ -564,7 +552,7 @@ def test_choosing_an_unknown_volunteer_is_refused(client: FlaskClient, coordinat
 
 @pytest.mark.parametrize("app_config", [{"WTF_CSRF_ENABLED": True}])
 def test_approve_without_csrf_token_changes_nothing(client: FlaskClient, make: Any, app_config: dict[str, Any]) -> None:
-    user = make.user(Role.COORDINATOR, email=COORDINATOR)
+    user = make.user(Role.COORDINATOR)
     proposal = _proposal(make, user)
     with client.session_transaction() as session:
         session["_user_id"] = str(user.id)
@@ -576,10 +564,10 @@ def test_approve_without_csrf_token_changes_nothing(client: FlaskClient, make: A
     assert db.session.get(Proposal, proposal.id).status is ProposalStatus.OPEN
 
 
-def test_runs_list_is_paginated(client: FlaskClient, coordinator: Any, app: Flask) -> None:
+def test_runs_list_is_paginated(client: FlaskClient, make: Any, coordinator: Any, app: Flask) -> None:
     app.config["SAMEN_PAGE_SIZE"] = 2
     for _ in range(3):
-        add_run(db.session, coordinator)
+        make.run(coordinator)
     db.session.commit()
 
     second = client.get("/koppelen/?pagina=2")

@@ -10,8 +10,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from tests.webapp.residents_helpers import ensure_age_bounds, make_active_match, make_proposal, referral_post
+from tests.webapp.residents_helpers import referral_post
 from webapp.clock import local_today as today
+from webapp.enums import ReferralStatus
 from webapp.extensions import db
 from webapp.models import (
     AuditEvent,
@@ -26,7 +27,8 @@ from webapp.models import (
     Role,
     User,
 )
-from webapp.services.residents import ReferralStatus, close_resident, referral_status
+from webapp.services.matches import close_resident
+from webapp.services.residents import referral_status
 
 
 @pytest.fixture
@@ -41,9 +43,13 @@ def as_flatcoach(auth: Any, flatcoach: User, client: FlaskClient) -> FlaskClient
     return client
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture
 def age_bound_programme(app: Flask) -> Programme:
-    return ensure_age_bounds(db.session)
+    """Jong ontmoet Oud: residents of 65 and over, volunteers up to 30 (migration 0001's policy)."""
+    programme = db.session.get(Programme, "jong-ontmoet-oud")
+    assert programme is not None
+    assert (programme.resident_min_age, programme.volunteer_max_age) == (65, 30)
+    return programme
 
 
 def _only_resident() -> Resident:
@@ -271,14 +277,14 @@ def test_the_status_is_in_progress_after_the_intake(make: Any, flatcoach: User, 
 
 def test_the_status_is_in_progress_once_a_proposal_exists(make: Any, flatcoach: User) -> None:
     referral = make.referral(flatcoach)
-    make_proposal(db.session, referral.resident, make.volunteer(), make.user(Role.COORDINATOR))
+    make.proposal(make.volunteer(), referral.resident)
 
     assert referral_status(referral.resident) is ReferralStatus.IN_BEHANDELING
 
 
 def test_the_status_is_matched_with_an_active_match(make: Any, flatcoach: User, as_flatcoach: FlaskClient) -> None:
     referral = make.referral(flatcoach)
-    make_active_match(db.session, referral.resident, make.volunteer(), make.user(Role.COORDINATOR))
+    make.match(make.volunteer(), referral.resident, make.user(Role.COORDINATOR))
     db.session.commit()
 
     response = as_flatcoach.get("/verwijzingen/")
@@ -369,10 +375,7 @@ def test_the_referrer_never_sees_notes_proposals_volunteers_or_the_reason_afterw
 ) -> None:
     referral = make.referral(flatcoach)
     referral.resident.notes = "Geheime notitie van de coördinator"
-    coordinator = make.user(Role.COORDINATOR)
-    make_proposal(
-        db.session, referral.resident, make.volunteer(first_name="Zwaantje", last_name="Zonderland"), coordinator
-    )
+    make.proposal(make.volunteer(first_name="Zwaantje", last_name="Zonderland"), referral.resident)
     db.session.commit()
 
     pages = [as_flatcoach.get("/verwijzingen/").text, as_flatcoach.get(f"/verwijzingen/{referral.id}").text]

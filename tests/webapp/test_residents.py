@@ -12,13 +12,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from tests.webapp.residents_helpers import (
-    edit_post,
-    ensure_age_bounds,
-    intake_post,
-    make_active_match,
-    make_proposal,
-)
+from tests.webapp.residents_helpers import edit_post, intake_post
 from webapp.clock import local_today as today
 from webapp.extensions import db
 from webapp.models import (
@@ -33,23 +27,6 @@ from webapp.models import (
     Role,
     User,
 )
-
-
-@pytest.fixture(autouse=True)
-def _programme_policy(app: Flask) -> None:
-    ensure_age_bounds(db.session)
-
-
-@pytest.fixture
-def coordinator(make: Any) -> User:
-    return make.user(Role.COORDINATOR, email="coordinator@welzijnrijswijk.nl", name="Carla")
-
-
-@pytest.fixture
-def as_coordinator(auth: Any, coordinator: User, client: FlaskClient) -> FlaskClient:
-    db.session.commit()
-    auth.login(coordinator.email)
-    return client
 
 
 def _reload(resident: Resident) -> Resident:
@@ -216,8 +193,8 @@ def test_the_detail_shows_referral_reason_notes_and_waiting_days(make: Any, as_c
 
 def test_the_detail_shows_proposals_and_matches(make: Any, coordinator: User, as_coordinator: FlaskClient) -> None:
     resident = make.resident()
-    make_proposal(db.session, resident, make.volunteer(first_name="Piet", last_name="Voorstel"), coordinator)
-    make_active_match(db.session, resident, make.volunteer(first_name="Mila", last_name="Maatje"), coordinator)
+    make.proposal(make.volunteer(first_name="Piet", last_name="Voorstel"), resident)
+    make.match(make.volunteer(first_name="Mila", last_name="Maatje"), resident, coordinator)
     db.session.commit()
 
     response = as_coordinator.get(f"/bewoners/{resident.id}")
@@ -418,7 +395,7 @@ def test_closing_needs_a_reason(make: Any, as_coordinator: FlaskClient) -> None:
 
 def test_closing_is_refused_while_a_match_is_active(make: Any, coordinator: User, as_coordinator: FlaskClient) -> None:
     resident = make.resident(first_name="Kees", last_name="Jansen")
-    make_active_match(db.session, resident, make.volunteer(), coordinator)
+    make.match(make.volunteer(), resident, coordinator)
     db.session.commit()
 
     response = as_coordinator.post(f"/bewoners/{resident.id}/afsluiten", data={"reason": "Wil stoppen."})
@@ -430,7 +407,7 @@ def test_closing_is_refused_while_a_match_is_active(make: Any, coordinator: User
 
 def test_closing_lets_open_proposals_lapse(make: Any, coordinator: User, as_coordinator: FlaskClient) -> None:
     resident = make.resident()
-    proposal = make_proposal(db.session, resident, make.volunteer(), coordinator)
+    proposal = make.proposal(make.volunteer(), resident)
     db.session.commit()
 
     as_coordinator.post(f"/bewoners/{resident.id}/afsluiten", data={"reason": "Wil geen maatje meer."})
@@ -460,7 +437,7 @@ def test_the_waiting_list_shows_only_waiting_residents(
 ) -> None:
     make.resident(first_name="Wacht")
     make.resident(first_name="Dicht", status=ResidentStatus.AFGESLOTEN)
-    make_active_match(db.session, make.resident(first_name="Koppel"), make.volunteer(), coordinator)
+    make.match(make.volunteer(), make.resident(first_name="Koppel"), coordinator)
     db.session.commit()
 
     response = as_coordinator.get("/wachtlijst")

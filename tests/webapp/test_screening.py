@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -12,10 +12,30 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select, update
 
-from tests.webapp.screening_helpers import FakeProgramme, FakeVolunteer, add_match, today
+from tests.webapp.factories import today
 from webapp.extensions import db
 from webapp.models import AuditEvent, IntakeOutcome, Role, User, VogStatus, Volunteer
-from webapp.services.screening import Blocker, eligibility_blockers, eligible_programmes
+from webapp.rules import Blocker, eligibility_blockers, eligible_programmes
+
+
+@dataclass
+class FakeVolunteer:
+    """What ``eligible_programmes`` reads, with a volunteer who may be matched everywhere as the default."""
+
+    programme_codes: list[str] = field(default_factory=lambda: ["buddy"])
+    intake_outcome: IntakeOutcome | None = IntakeOutcome.GESCHIKT
+    stopped_at: datetime | None = None
+    capacity: int = 1
+    places_taken: int = 0
+    vog_status: VogStatus = VogStatus.AFGEGEVEN
+    vog_issued_on: date | None = date(2025, 1, 1)
+
+
+@dataclass(frozen=True)
+class FakeProgramme:
+    requires_vog: bool = True
+    active: bool = True
+
 
 TODAY = date(2026, 3, 15)
 YEARS = 3
@@ -38,8 +58,8 @@ ELIGIBILITY_CASES = [
     ("intake outcome niet geschikt", replace(OK, intake_outcome=IntakeOutcome.NIET_GESCHIKT), TODAY, YEARS, []),
     ("stopped", replace(OK, stopped_at=datetime(2026, 1, 1, 12, 0)), TODAY, YEARS, []),
     ("capacity zero", replace(OK, capacity=0), TODAY, YEARS, []),
-    ("all places taken", replace(OK, capacity=2, active_match_count=2), TODAY, YEARS, []),
-    ("one of two places free", replace(OK, capacity=2, active_match_count=1), TODAY, YEARS, ["buddy"]),
+    ("all places taken", replace(OK, capacity=2, places_taken=2), TODAY, YEARS, []),
+    ("one of two places free", replace(OK, capacity=2, places_taken=1), TODAY, YEARS, ["buddy"]),
     ("VOG requested only", replace(OK, vog_status=VogStatus.AANGEVRAAGD, vog_issued_on=None), TODAY, YEARS, []),
     ("VOG refused", replace(OK, vog_status=VogStatus.AFGEWEZEN, vog_issued_on=None), TODAY, YEARS, []),
     ("VOG never requested", replace(OK, vog_status=VogStatus.NIET_AANGEVRAAGD, vog_issued_on=None), TODAY, YEARS, []),
@@ -107,7 +127,7 @@ def test_eligibility_blockers_name_every_reason() -> None:
         programme_codes=["buddy", "bewegen"],
         intake_outcome=None,
         capacity=1,
-        active_match_count=1,
+        places_taken=1,
         vog_status=VogStatus.AANGEVRAAGD,
         vog_issued_on=None,
     )
@@ -203,14 +223,6 @@ def test_unknown_volunteer_cannot_be_stopped(client: FlaskClient, auth: Any, mak
 # --- The volunteer list -------------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def coordinator(make: Any, auth: Any) -> User:
-    user = make.user(Role.COORDINATOR, name="Carla Coördinator")
-    db.session.commit()
-    auth.login(user.email)
-    return user
-
-
 def names_in(html: str) -> set[str]:
     return set(re.findall(r'href="/vrijwilligers/\d+">([^<]+)</a>', html))
 
@@ -278,8 +290,8 @@ def test_list_filters_on_vog_status(client: FlaskClient, make: Any, coordinator:
 
 
 def test_list_filters_on_free_place(client: FlaskClient, make: Any, coordinator: User) -> None:
-    make.volunteer(first_name="Vrij", last_name="Plek", capacity=2, active_match_count=1)
-    make.volunteer(first_name="Vol", last_name="Bezet", capacity=1, active_match_count=1)
+    make.volunteer(first_name="Vrij", last_name="Plek", capacity=2, places_taken=1)
+    make.volunteer(first_name="Vol", last_name="Bezet", capacity=1, places_taken=1)
     db.session.commit()
 
     response = client.get("/vrijwilligers?plek=y")
@@ -402,7 +414,7 @@ def test_detail_shows_eligibility_per_programme(client: FlaskClient, make: Any, 
 def test_detail_shows_current_matches(client: FlaskClient, make: Any, coordinator: User) -> None:
     volunteer = make.volunteer(capacity=2)
     resident = make.resident(first_name="Kees", last_name="Jansen")
-    add_match(db.session, volunteer, resident, coordinator)
+    make.match(volunteer, resident, coordinator)
     db.session.commit()
 
     response = client.get(f"/vrijwilligers/{volunteer.id}")
@@ -659,7 +671,7 @@ def test_invalid_screening_keeps_what_was_typed(client: FlaskClient, make: Any, 
 def test_capacity_cannot_go_below_the_active_matches(client: FlaskClient, make: Any, coordinator: User) -> None:
     volunteer = make.volunteer(capacity=3)
     for _ in range(2):
-        add_match(db.session, volunteer, make.resident(), coordinator)
+        make.match(volunteer, make.resident(), coordinator)
     db.session.commit()
 
     response = client.post(f"/vrijwilligers/{volunteer.id}/screening", data=screening_data(volunteer, capacity="1"))
@@ -673,7 +685,7 @@ def test_capacity_cannot_go_below_the_active_matches(client: FlaskClient, make: 
 
 def test_capacity_may_equal_the_active_matches(client: FlaskClient, make: Any, coordinator: User) -> None:
     volunteer = make.volunteer(capacity=3)
-    add_match(db.session, volunteer, make.resident(), coordinator)
+    make.match(volunteer, make.resident(), coordinator)
     db.session.commit()
 
     response = client.post(f"/vrijwilligers/{volunteer.id}/screening", data=screening_data(volunteer, capacity="1"))
@@ -803,7 +815,7 @@ def test_stopping_needs_a_reason(client: FlaskClient, make: Any, coordinator: Us
 
 def test_stopping_is_refused_while_matches_are_active(client: FlaskClient, make: Any, coordinator: User) -> None:
     volunteer = make.volunteer()
-    add_match(db.session, volunteer, make.resident(), coordinator)
+    make.match(volunteer, make.resident(), coordinator)
     db.session.commit()
 
     response = client.post(

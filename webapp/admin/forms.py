@@ -10,25 +10,11 @@ from wtforms import BooleanField, EmailField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length
 
-from webapp.forms_common import choices
+from webapp.labels import choices_for
 from webapp.models import OrganisationKind, Role
 
-ROLE_LABELS: dict[str, Any] = {
-    Role.COORDINATOR.value: _l("coördinator"),
-    Role.REFERRER.value: _l("verwijzer (partnermedewerker)"),
-    Role.ADMIN.value: _l("beheerder"),
-}
-
-KIND_LABELS: dict[str, Any] = {
-    OrganisationKind.WELZIJN.value: _l("welzijn"),
-    OrganisationKind.WONEN.value: _l("woningcorporatie"),
-    OrganisationKind.ZORG.value: _l("zorg"),
-    OrganisationKind.GEMEENTE.value: _l("gemeente"),
-    OrganisationKind.BIBLIOTHEEK.value: _l("bibliotheek"),
-    OrganisationKind.SPORT.value: _l("sport"),
-    OrganisationKind.CULTUUR.value: _l("cultuur"),
-    OrganisationKind.OVERIG.value: _l("overig"),
-}
+ROLE_CHOICES = choices_for([Role.COORDINATOR, Role.REFERRER, Role.ADMIN])
+KIND_CHOICES = choices_for(list(OrganisationKind))
 
 
 def strip(value: Any) -> Any:
@@ -47,7 +33,7 @@ def _name_field() -> StringField:
 def _role_field() -> SelectField:
     return SelectField(
         _l("Rol"),
-        choices=[SelectChoice("", _l("kies een rol")), *choices(ROLE_LABELS)],
+        choices=[SelectChoice("", _l("kies een rol")), *ROLE_CHOICES],
         validators=[DataRequired(_l("Kies een rol."))],
     )
 
@@ -95,9 +81,7 @@ class OrganisationForm(FlaskForm):
         ],
         filters=[strip],
     )
-    kind = SelectField(
-        _l("Soort organisatie"), choices=choices(KIND_LABELS), validators=[DataRequired(_l("Kies de soort."))]
-    )
+    kind = SelectField(_l("Soort organisatie"), choices=KIND_CHOICES, validators=[DataRequired(_l("Kies de soort."))])
 
 
 class EditOrganisationForm(OrganisationForm):

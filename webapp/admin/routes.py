@@ -13,8 +13,6 @@ from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
 from webapp.admin.forms import (
-    KIND_LABELS,
-    ROLE_LABELS,
     EditAccountForm,
     EditOrganisationForm,
     NewAccountForm,
@@ -47,10 +45,6 @@ def _remember_password(user: User, password: str) -> None:
     session[TEMPORARY_PASSWORD_KEY] = {"user_id": user.id, "password": password}
 
 
-def _labels() -> dict[str, Any]:
-    return {"role_labels": ROLE_LABELS, "kind_labels": KIND_LABELS}
-
-
 @bp.route("/accounts")
 @roles_required(Role.ADMIN)
 def accounts() -> str:
@@ -63,7 +57,7 @@ def accounts() -> str:
         per_page=current_app.config["SAMEN_PAGE_SIZE"],
         error_out=False,
     )
-    return render_template("admin/accounts.html", page=page, **_labels())
+    return render_template("admin/accounts.html", page=page)
 
 
 @bp.route("/accounts/nieuw", methods=["GET", "POST"])
@@ -102,7 +96,7 @@ def new_account() -> Any:
             flash(_("Het account voor %(name)s is aangemaakt.", name=user.name), "success")
             return redirect(url_for("admin.temporary_password", user_id=user.id))
     status = 422 if request.method == "POST" else 200
-    return render_template("admin/account_form.html", form=form, user=None, **_labels()), status
+    return render_template("admin/account_form.html", form=form, user=None), status
 
 
 @bp.route("/accounts/<int:user_id>/tijdelijk-wachtwoord")
@@ -152,7 +146,7 @@ def edit_account(user_id: int) -> Any:
                 flash(_("Er was niets gewijzigd."), "info")
             return redirect(url_for("admin.accounts"))
     status = 422 if request.method == "POST" else 200
-    return render_template("admin/account_form.html", form=form, user=user, **_labels()), status
+    return render_template("admin/account_form.html", form=form, user=user), status
 
 
 @bp.route("/accounts/<int:user_id>/wachtwoord-opnieuw", methods=["POST"])
@@ -186,7 +180,7 @@ def organisations() -> str:
     rows = db.session.scalars(
         select(Organisation).order_by(Organisation.active.desc(), func.lower(Organisation.name))
     ).all()
-    return render_template("admin/organisations.html", organisations=rows, counts=counts, **_labels())
+    return render_template("admin/organisations.html", organisations=rows, counts=counts)
 
 
 @bp.route("/organisaties/nieuw", methods=["GET", "POST"])

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
@@ -13,7 +11,7 @@ from werkzeug.wrappers import Response
 from webapp.auth.forms import ChangePasswordForm, LoginForm
 from webapp.extensions import db, limiter
 from webapp.models import Role, User, utcnow
-from webapp.security import check_password, hash_password, spend_password_time
+from webapp.security import check_password, hash_password, safe_next, spend_password_time
 
 bp = Blueprint("auth", __name__)
 
@@ -36,15 +34,6 @@ def home_for(user: User) -> str:
     return url_for("coordination.dashboard")
 
 
-def _safe_next(target: str | None) -> str | None:
-    """Only a local path: an absolute or protocol-relative URL could send staff to another site."""
-    if not target or urlsplit(target).netloc or urlsplit(target).scheme or not target.startswith("/"):
-        return None
-    if target.startswith("//") or "\\" in target:
-        return None
-    return target
-
-
 @bp.route("/inloggen", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["SAMEN_LOGIN_LIMIT"], methods=["POST"])
 def login() -> str | Response | tuple[str, int]:
@@ -65,7 +54,7 @@ def login() -> str | Response | tuple[str, int]:
             if user.must_change_password:
                 flash(_("Kies eerst een eigen wachtwoord."), "info")
                 return redirect(url_for("auth.change_password"))
-            return redirect(_safe_next(request.args.get("next")) or home_for(user))
+            return redirect(safe_next(request.args.get("next")) or home_for(user))
     status = 422 if request.method == "POST" else 200
     return render_template("auth/login.html", form=form), status
 

@@ -22,27 +22,19 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from webapp.forms_common import MultiCheckboxField, choices
+from webapp.labels import choices_for
+from webapp.labels import lazy_label as label_of
 from webapp.models import IntakeOutcome, VogStatus
 
-INTAKE_LABELS: dict[str, Any] = {
-    IntakeOutcome.GESCHIKT.value: _l("geschikt"),
-    IntakeOutcome.TWIJFEL.value: _l("twijfel"),
-    IntakeOutcome.NIET_GESCHIKT.value: _l("niet geschikt"),
-}
-
-VOG_LABELS: dict[str, Any] = {
-    VogStatus.NIET_AANGEVRAAGD.value: _l("niet aangevraagd"),
-    VogStatus.AANGEVRAAGD.value: _l("aangevraagd"),
-    VogStatus.AFGEGEVEN.value: _l("afgegeven"),
-    VogStatus.AFGEWEZEN.value: _l("afgewezen"),
-}
+INTAKE_CHOICES = choices_for([IntakeOutcome.GESCHIKT, IntakeOutcome.TWIJFEL, IntakeOutcome.NIET_GESCHIKT])
+VOG_CHOICES = choices_for(VogStatus)
 
 # Screening states for the list filter: "nieuw" means no intake outcome yet; "gestopt" wins over the others.
 SCREENING_STATES: dict[str, Any] = {
     "nieuw": _l("nieuw (nog geen kennismakingsgesprek)"),
-    IntakeOutcome.GESCHIKT.value: _l("geschikt"),
-    IntakeOutcome.TWIJFEL.value: _l("twijfel"),
-    IntakeOutcome.NIET_GESCHIKT.value: _l("niet geschikt"),
+    IntakeOutcome.GESCHIKT.value: label_of(IntakeOutcome.GESCHIKT),
+    IntakeOutcome.TWIJFEL.value: label_of(IntakeOutcome.TWIJFEL),
+    IntakeOutcome.NIET_GESCHIKT.value: label_of(IntakeOutcome.NIET_GESCHIKT),
     "gestopt": _l("gestopt"),
 }
 
@@ -64,7 +56,7 @@ class VolunteerFilterForm(FlaskForm):
         _l("Screening"), choices=[SelectChoice("", _l("alle")), *choices(SCREENING_STATES)], validators=[Optional()]
     )
     programma = SelectField(_l("Programma"), choices=[SelectChoice("", _l("alle"))], validators=[Optional()])
-    vog = SelectField(_l("VOG"), choices=[SelectChoice("", _l("alle")), *choices(VOG_LABELS)], validators=[Optional()])
+    vog = SelectField(_l("VOG"), choices=[SelectChoice("", _l("alle")), *VOG_CHOICES], validators=[Optional()])
     plek = BooleanField(_l("Alleen met vrije plek"))
 
 
@@ -76,7 +68,7 @@ def not_in_future(form: Any, field: Any) -> None:
 class ScreeningForm(FlaskForm):
     intake_outcome = RadioField(
         _l("Uitkomst van het kennismakingsgesprek"),
-        choices=[SelectChoice("", _l("nog geen gesprek gehad")), *choices(INTAKE_LABELS)],
+        choices=[SelectChoice("", _l("nog geen gesprek gehad")), *INTAKE_CHOICES],
         default="",
         validators=[Optional()],
     )
@@ -91,7 +83,7 @@ class ScreeningForm(FlaskForm):
     )
     vog_status = RadioField(
         _l("Status van de VOG"),
-        choices=choices(VOG_LABELS),
+        choices=VOG_CHOICES,
         default=VogStatus.NIET_AANGEVRAAGD.value,
         validators=[InputRequired(_l("Kies de status van de VOG."))],
     )

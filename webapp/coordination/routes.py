@@ -14,22 +14,18 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from webapp import catalogue
+from webapp import catalogue, labels
 from webapp.clock import local_today
 from webapp.coordination.forms import (
-    INTAKE_LABELS,
-    VOG_LABELS,
     ScreeningForm,
     StopVolunteerForm,
     VolunteerFilterForm,
 )
 from webapp.extensions import db
-from webapp.forms_common import age_on
 from webapp.models import (
     AuditEvent,
     IntakeOutcome,
     Match,
-    MatchStatus,
     Programme,
     Proposal,
     ProposalStatus,
@@ -40,20 +36,12 @@ from webapp.models import (
     Volunteer,
     volunteer_programmes,
 )
+from webapp.reasons import blocker_text
+from webapp.rules import age_on, eligibility_blockers, eligible_programmes, vog_is_valid, vog_valid_until
 from webapp.security import COORDINATION, roles_required
 from webapp.services import screening as screening_service
 from webapp.services.errors import Conflict, DomainError
-from webapp.services.screening import (
-    Screening,
-    active_match_count,
-    blocker_text,
-    conflict_message,
-    eligibility_blockers,
-    eligible_programmes,
-    record_screening,
-    vog_is_valid,
-    vog_valid_until,
-)
+from webapp.services.screening import Screening, conflict_message, record_screening
 from webapp.templating import when
 
 bp = Blueprint("coordination", __name__)
@@ -81,7 +69,7 @@ def _badges(today: date) -> dict[str, Any]:
         if volunteer.intake_outcome is None:
             return "warn", _("nieuw")
         kind = {IntakeOutcome.GESCHIKT: "ok", IntakeOutcome.TWIJFEL: "warn"}.get(volunteer.intake_outcome, "bad")
-        return kind, str(INTAKE_LABELS[volunteer.intake_outcome.value])
+        return kind, labels.label(volunteer.intake_outcome)
 
     def vog_badge(volunteer: Volunteer) -> tuple[str, str]:
         status = volunteer.vog_status
@@ -147,7 +135,7 @@ def dashboard() -> str:
         waiting_count=waiting_count,
         longest_wait_days=max(0, (today - oldest_waiting).days) if oldest_waiting else None,
         open_proposals=_count(select(func.count(Proposal.id)).where(Proposal.status == ProposalStatus.OPEN)),
-        active_matches=_count(select(func.count(Match.id)).where(Match.status == MatchStatus.ACTIEF)),
+        active_matches=_count(select(func.count(Match.id)).where(Match.holds_place)),
         vog_years=_vog_years(),
     )
 
@@ -160,7 +148,7 @@ class _ScreeningFacts:
     intake_outcome: IntakeOutcome | None
     stopped_at: datetime | None
     capacity: int
-    active_match_count: int
+    places_taken: int
     vog_status: VogStatus
     vog_issued_on: date | None
 
@@ -170,7 +158,7 @@ def _suitable_with_room() -> list[_ScreeningFacts]:
     where = (
         Volunteer.stopped_at.is_(None),
         Volunteer.intake_outcome == IntakeOutcome.GESCHIKT,
-        Volunteer.capacity > Volunteer.active_match_count,
+        Volunteer.capacity > Volunteer.places_taken,
     )
     programmes: dict[int, list[str]] = defaultdict(list)
     for volunteer_id, code in db.session.execute(
@@ -185,7 +173,7 @@ def _suitable_with_room() -> list[_ScreeningFacts]:
             Volunteer.intake_outcome,
             Volunteer.stopped_at,
             Volunteer.capacity,
-            Volunteer.active_match_count,
+            Volunteer.places_taken,
             Volunteer.vog_status,
             Volunteer.vog_issued_on,
         ).where(*where)
@@ -211,7 +199,7 @@ def _filtered(form: VolunteerFilterForm) -> Select[Any]:
     if form.vog.data and not form.vog.errors:
         statement = statement.where(Volunteer.vog_status == VogStatus(form.vog.data))
     if form.plek.data:
-        statement = statement.where(Volunteer.capacity > Volunteer.active_match_count)
+        statement = statement.where(Volunteer.capacity > Volunteer.places_taken)
     query = (form.q.data or "").strip() if not form.q.errors else ""
     if query:
         pattern = f"%{_escape_like(query)}%"
@@ -266,6 +254,14 @@ def _history(volunteer: Volunteer) -> list[dict[str, Any]]:
     return [{"event": event, "who": who, "lines": _history_lines(event)} for event, who in events]
 
 
+def _label_of(enum_class: Any, value: str) -> str:
+    """A stored value's label; an old value no longer in the enumeration is shown as it is."""
+    try:
+        return labels.label(enum_class(value))
+    except ValueError:
+        return value
+
+
 def _parse_date(value: Any) -> date | None:
     try:
         return date.fromisoformat(value) if value else None
@@ -283,7 +279,7 @@ def _history_lines(event: AuditEvent) -> list[str]:
     elif event.action == "volunteer.screened":
         if "intake" in detail:
             outcome = detail["intake"].get("outcome")
-            label = str(INTAKE_LABELS.get(outcome, outcome)) if outcome else _("nog geen gesprek")
+            label = _label_of(IntakeOutcome, outcome) if outcome else _("nog geen gesprek")
             on = _parse_date(detail["intake"].get("on"))
             line = _("Kennismakingsgesprek: %(outcome)s", outcome=label) + (f" ({when(on)})" if on else "")
             if detail["intake"].get("notes_changed"):
@@ -291,7 +287,7 @@ def _history_lines(event: AuditEvent) -> list[str]:
             lines.append(line)
         if "vog" in detail:
             status = detail["vog"].get("status")
-            lines.append(_("VOG: %(status)s", status=str(VOG_LABELS.get(status, status))))
+            lines.append(_("VOG: %(status)s", status=_label_of(VogStatus, status)))
         if "capacity" in detail:
             lines.append(
                 _("Capaciteit: %(old)s → %(new)s", old=detail["capacity"].get("from"), new=detail["capacity"].get("to"))
@@ -313,7 +309,7 @@ def _render_detail(volunteer: Volunteer, stop_form: StopVolunteerForm, status: i
     matches = db.session.scalars(
         select(Match)
         .options(selectinload(Match.resident))
-        .where(Match.volunteer_id == volunteer.id, Match.status == MatchStatus.ACTIEF)
+        .where(Match.volunteer_id == volunteer.id, Match.holds_place)
         .order_by(Match.created_at)
     ).all()
     return render_template(
@@ -333,8 +329,6 @@ def _render_detail(volunteer: Volunteer, stop_form: StopVolunteerForm, status: i
         history=_history(volunteer),
         stop_form=stop_form,
         problem=problem,
-        vog_labels=VOG_LABELS,
-        intake_labels=INTAKE_LABELS,
         **_badges(today),
     ), status
 
@@ -381,7 +375,7 @@ def screen_volunteer(volunteer_id: int) -> Any:
     """Record the intake talk, the VOG status (never the document), capacity and programmes."""
     volunteer = _volunteer_or_404(volunteer_id)
     today = local_today()
-    in_use = max(volunteer.active_match_count, active_match_count(db.session, volunteer))
+    in_use = volunteer.places_taken
     initial = None
     if request.method == "GET":
         initial = {
@@ -426,8 +420,6 @@ def screen_volunteer(volunteer_id: int) -> Any:
         in_use=in_use,
         problem=problem,
         conflict=conflict,
-        vog_labels=VOG_LABELS,
-        intake_labels=INTAKE_LABELS,
         **_badges(today),
     ), status
 

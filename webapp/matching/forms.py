@@ -8,8 +8,8 @@ from wtforms import HiddenField, IntegerField, RadioField, SelectField, TextArea
 from wtforms.validators import InputRequired, Length, ValidationError
 from wtforms.widgets import HiddenInput
 
-from webapp.forms_common import choices
-from webapp.matching.presenters import REJECTION_REASONS
+from webapp.labels import choices_for
+from webapp.models import RejectionReason
 
 ALL_PROGRAMMES = ""
 
@@ -32,7 +32,7 @@ class DecisionForm(FlaskForm):
 class RejectForm(FlaskForm):
     reason = RadioField(
         _l("Reden van afwijzen"),
-        choices=choices(REJECTION_REASONS),
+        choices=choices_for(RejectionReason),
         invalid_choice_message=_l("Kies een reden."),
     )
     note = TextAreaField(

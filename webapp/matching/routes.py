@@ -14,8 +14,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
-from webapp import catalogue
-from webapp.auth.routes import _safe_next
+from webapp import catalogue, reasons
 from webapp.clock import local_today
 from webapp.extensions import db
 from webapp.matching import presenters
@@ -30,7 +29,8 @@ from webapp.models import (
     RunStatus,
     RunWaitingResident,
 )
-from webapp.security import COORDINATION, roles_required
+from webapp.security import COORDINATION, roles_required, safe_next
+from webapp.services import matches
 from webapp.services import matching as service
 from webapp.services.errors import DomainError, NotFound
 
@@ -53,26 +53,14 @@ def _open_problem(proposal: Proposal) -> str | None:
     return None
 
 
-def _resident_status_label(status: ResidentStatus) -> str:
-    labels = {
-        ResidentStatus.WACHTEND: _("wacht"),
-        ResidentStatus.GEKOPPELD: _("heeft een maatje"),
-        ResidentStatus.AFGESLOTEN: _("afgesloten"),
-    }
-    return labels[status]
-
-
 @bp.context_processor
 def matching_helpers() -> dict[str, Any]:
     return {
         "pair_facts": presenters.pair_facts,
         "score_percent": presenters.score_percent,
-        "waiting_reasons": presenters.waiting_reasons,
-        "rejection_reason_label": presenters.rejection_reason_label,
-        "proposal_status_label": service.proposal_status_label,
-        "status_filter_label": lambda value: service.proposal_status_label(ProposalStatus(value)),
+        "waiting_reasons": reasons.waiting_reasons,
+        "proposal_statuses": list(ProposalStatus),
         "open_problem": _open_problem,
-        "resident_status_label": _resident_status_label,
         "here": request.full_path.rstrip("?"),
     }
 
@@ -87,7 +75,7 @@ def _per_page() -> int:
 
 
 def _back(default: str) -> str:
-    return _safe_next(request.form.get("next")) or default
+    return safe_next(request.form.get("next")) or default
 
 
 def _fail(error: Exception) -> None:
@@ -242,7 +230,7 @@ def approve(proposal_id: int) -> Response:
     if not form.validate_on_submit():
         abort(400)
     try:
-        service.approve_proposal(
+        matches.approve_proposal(
             db.session,
             proposal_id,
             current_user,
@@ -270,11 +258,11 @@ def reject(proposal_id: int) -> Response | tuple[str, int]:
     proposal = _proposal_or_404(proposal_id)
     form = RejectForm()
     if request.method == "GET":
-        form.next.data = _safe_next(request.args.get("next")) or ""
+        form.next.data = safe_next(request.args.get("next")) or ""
     if form.validate_on_submit():
         back = _back(_run_url(proposal))
         try:
-            service.reject_proposal(db.session, proposal_id, current_user, form.reason.data or "", form.note.data or "")
+            matches.reject_proposal(db.session, proposal_id, current_user, form.reason.data or "", form.note.data or "")
             db.session.commit()
         except (DomainError, IntegrityError, StaleDataError) as error:
             _fail(error)

@@ -7,11 +7,11 @@ from flask_babel import gettext as _
 from sqlalchemy import text
 from werkzeug.wrappers import Response
 
-from webapp.auth.routes import _safe_next
 from webapp.extensions import db, limiter
 from webapp.i18n import LANGUAGE_COOKIE
 from webapp.models import Gender
 from webapp.public.forms import VolunteerSignupForm
+from webapp.security import safe_next
 from webapp.services.volunteers import VolunteerSignup, register_volunteer
 
 bp = Blueprint("public", __name__)
@@ -30,7 +30,7 @@ def privacy() -> str:
 @bp.route("/taal", methods=["POST"])
 def set_language() -> Response:
     language = request.form.get("language", "")
-    response = redirect(_safe_next(request.form.get("next")) or url_for("public.home"))
+    response = redirect(safe_next(request.form.get("next")) or url_for("public.home"))
     if language in current_app.config["LANGUAGES"]:
         response.set_cookie(LANGUAGE_COOKIE, language, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
     return response

@@ -7,15 +7,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from webapp.enums import ReferralStatus
 from webapp.extensions import db
 from webapp.models import Role, User
 from webapp.referrals.forms import ReferralForm
 from webapp.security import roles_required
 from webapp.services.errors import NotFound
 from webapp.services.residents import (
-    REFERRAL_STATUS_EXPLANATIONS,
-    REFERRAL_STATUS_LABELS,
-    ReferralStatus,
     ResidentDataError,
     active_programmes,
     age_bounds_text,
@@ -47,7 +45,7 @@ def list_referrals() -> str:
         referrals_of(_me()), page=_page(), per_page=current_app.config["SAMEN_PAGE_SIZE"], error_out=False
     )
     statuses = referral_statuses(db.session, [referral.resident for referral in page.items])
-    return render_template("referrals/list.html", page=page, statuses=statuses, status_labels=REFERRAL_STATUS_LABELS)
+    return render_template("referrals/list.html", page=page, statuses=statuses)
 
 
 @bp.route("/nieuw", methods=["GET", "POST"])
@@ -90,8 +88,5 @@ def referral_detail(referral_id: int) -> str:
         referral=referral,
         resident=referral.resident,
         status=status,
-        status_label=REFERRAL_STATUS_LABELS[status],
-        explanations=REFERRAL_STATUS_EXPLANATIONS,
-        status_labels=REFERRAL_STATUS_LABELS,
         steps=list(ReferralStatus),
     )

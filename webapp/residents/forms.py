@@ -24,7 +24,8 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length, Optio
 
 from webapp import catalogue
 from webapp.forms_common import AgeBetween, MultiCheckboxField, PhoneNumber, ValidPostcode, choices, slot_choices
-from webapp.models import ConsentBy, ConsentMethod, Gender, Programme, Resident
+from webapp.labels import choices_for
+from webapp.models import ConsentBy, ConsentMethod, Gender, Programme, Resident, ResidentStatus
 from webapp.services.residents import (
     ConsentRecord,
     ResidentDetails,
@@ -53,10 +54,7 @@ class ConsentFields(FlaskForm):
 
     consent_by = RadioField(
         _l("Wie gaf toestemming?"),
-        choices=[
-            SelectChoice(ConsentBy.BEWONER.value, _l("de bewoner zelf")),
-            SelectChoice(ConsentBy.VERTEGENWOORDIGER.value, _l("een wettelijk vertegenwoordiger")),
-        ],
+        choices=choices_for(ConsentBy),
         validators=[InputRequired(_l("Kies wie toestemming gaf."))],
     )
     consent_on = DateField(
@@ -69,10 +67,7 @@ class ConsentFields(FlaskForm):
     )
     consent_method = RadioField(
         _l("Hoe is de toestemming gegeven?"),
-        choices=[
-            SelectChoice(ConsentMethod.MONDELING.value, _l("mondeling")),
-            SelectChoice(ConsentMethod.SCHRIFTELIJK.value, _l("schriftelijk")),
-        ],
+        choices=choices_for(ConsentMethod),
         validators=[InputRequired(_l("Kies hoe de toestemming is gegeven."))],
     )
 
@@ -291,11 +286,7 @@ class CloseForm(FlaskForm):
     )
 
 
-STATUS_CHOICES: list[tuple[str, object]] = [
-    ("wachtend", _l("wachtend")),
-    ("gekoppeld", _l("gekoppeld")),
-    ("afgesloten", _l("afgesloten")),
-]
+STATUS_CHOICES: list[ResidentStatus] = list(ResidentStatus)
 
 
 def distance_value(distance_km: float | None) -> str:

@@ -24,13 +24,11 @@ from webapp.residents.forms import (
 )
 from webapp.security import COORDINATION, roles_required
 from webapp.services.errors import Conflict, DomainError, NotFound
+from webapp.services.matches import close_resident, holding_match
 from webapp.services.residents import (
-    REFERRAL_STATUS_LABELS,
     ResidentDataError,
-    active_match,
     active_programmes,
     age_bounds_text,
-    close_resident,
     get_resident,
     has_age_bounds,
     matches_for,
@@ -140,14 +138,14 @@ def _render_detail(
     close_form: CloseForm | None = None,
     status: int = 200,
 ) -> tuple[str, int]:
-    match = active_match(db.session, resident)
+    match = holding_match(db.session, resident.id)
     problem_anchor = "intake-kop" if intake_form is not None else "afsluiten-kop" if close_form is not None else None
     html = render_template(
         "residents/detail.html",
         problem_anchor=problem_anchor if status == 422 else None,
         resident=resident,
         referral=resident.referral,
-        referral_status_label=REFERRAL_STATUS_LABELS[referral_status(resident)] if resident.referral else None,
+        referral_status=referral_status(resident) if resident.referral else None,
         proposals=proposals_for(db.session, resident),
         matches=matches_for(db.session, resident),
         active_match=match,

@@ -17,3 +17,11 @@ class NotFound(DomainError):
 
 class Conflict(DomainError):
     """Someone else changed the same thing first."""
+
+
+class FieldError(DomainError):
+    """Input a form should have caught; ``field`` names the form field the message belongs to."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field

@@ -2,88 +2,52 @@
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from datetime import date
 from typing import Any
 
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from webapp import catalogue
+from webapp import catalogue, rules
 from webapp.clock import local_today as today
+from webapp.enums import ReferralStatus
 from webapp.models import (
     ConsentBy,
     ConsentMethod,
     Gender,
     Match,
-    MatchStatus,
     Programme,
     Proposal,
-    ProposalStatus,
     Referral,
     Resident,
     ResidentSource,
     ResidentStatus,
     User,
-    utcnow,
 )
+from webapp.rules import age_on
 from webapp.services import audit
-from webapp.services.errors import Conflict, DomainError, NotFound
+from webapp.services.errors import Conflict, FieldError, NotFound
 
 
-class ResidentDataError(DomainError):
-    """Input a form should have caught; ``field`` names the form field the message belongs to."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
+class ResidentDataError(FieldError):
+    """A resident's data a form should have caught."""
 
 
 # --- What a referrer may see: a minimal status ------------------------------------------------------------
 
 
-class ReferralStatus(enum.StrEnum):
-    ONTVANGEN = "ontvangen"
-    IN_BEHANDELING = "in behandeling"
-    GEKOPPELD = "gekoppeld"
-    AFGESLOTEN = "afgesloten"
-
-
-REFERRAL_STATUS_LABELS: dict[ReferralStatus, object] = {
-    ReferralStatus.ONTVANGEN: _l("ontvangen"),
-    ReferralStatus.IN_BEHANDELING: _l("in behandeling"),
-    ReferralStatus.GEKOPPELD: _l("gekoppeld"),
-    ReferralStatus.AFGESLOTEN: _l("afgesloten"),
-}
-
-REFERRAL_STATUS_EXPLANATIONS: dict[ReferralStatus, object] = {
-    ReferralStatus.ONTVANGEN: _l("Welzijn Rijswijk heeft de verwijzing ontvangen. Een coördinator neemt contact op."),
-    ReferralStatus.IN_BEHANDELING: _l(
-        "Een coördinator heeft met de bewoner gesproken en zoekt een passende vrijwilliger."
-    ),
-    ReferralStatus.GEKOPPELD: _l("De bewoner is gekoppeld aan een vrijwilliger."),
-    ReferralStatus.AFGESLOTEN: _l("De aanmelding is afgesloten. Neem contact op met Welzijn Rijswijk voor vragen."),
-}
-
-
 def referral_status(resident: Resident, has_proposal: bool | None = None) -> ReferralStatus:
-    """The minimal status a referrer sees; ``has_proposal`` is looked up when not given."""
-    if resident.status is ResidentStatus.AFGESLOTEN:
-        return ReferralStatus.AFGESLOTEN
-    if resident.status is ResidentStatus.GEKOPPELD:
-        return ReferralStatus.GEKOPPELD
-    if resident.intake_on is not None:
-        return ReferralStatus.IN_BEHANDELING
+    """The minimal status a referrer sees (``webapp.rules.referral_status``); ``has_proposal`` is looked up when
+    not given."""
     if has_proposal is None:
         session = Session.object_session(resident)
         has_proposal = session is not None and bool(
             session.scalar(select(Proposal.id).where(Proposal.resident_id == resident.id).limit(1))
         )
-    return ReferralStatus.IN_BEHANDELING if has_proposal else ReferralStatus.ONTVANGEN
+    return rules.referral_status(resident, has_proposal)
 
 
 def referral_statuses(session: Session, residents: Sequence[Resident]) -> dict[int, ReferralStatus]:
@@ -173,10 +137,6 @@ def age_bounds_text(programme: Programme) -> str:
 
 def has_age_bounds(programme: Programme) -> bool:
     return programme.resident_min_age is not None or programme.resident_max_age is not None
-
-
-def age_on(birth_date: date, on: date) -> int:
-    return on.year - birth_date.year - ((on.month, on.day) < (birth_date.month, birth_date.day))
 
 
 def age_rule_problem(programme: Programme, birth_date: date | None, on: date) -> str | None:
@@ -356,38 +316,6 @@ def record_intake(session: Session, user: User, resident: Resident, intake_on: d
     resident.intake_by = user
     session.flush()
     audit.record(session, user, "resident.intake_recorded", "resident", resident.id, intake_on=intake_on.isoformat())
-
-
-def active_match(session: Session, resident: Resident) -> Match | None:
-    return session.scalar(select(Match).where(Match.resident_id == resident.id, Match.status == MatchStatus.ACTIEF))
-
-
-def close_resident(session: Session, user: User, resident: Resident, reason: str) -> None:
-    """Close a resident's sign-up; never while a match is active. Open proposals for them lapse."""
-    if resident.status is ResidentStatus.AFGESLOTEN:
-        raise Conflict(_("Deze bewoner is al afgesloten."))
-    if resident.status is ResidentStatus.GEKOPPELD or active_match(session, resident) is not None:
-        raise Conflict(
-            _(
-                "%(name)s heeft een actieve koppeling met een vrijwilliger. Beëindig eerst de koppeling; "
-                "daarna kunt u de bewoner afsluiten.",
-                name=resident.full_name,
-            )
-        )
-    if not reason.strip():
-        raise ResidentDataError("reason", _("Vul de reden van afsluiten in."))
-    resident.status = ResidentStatus.AFGESLOTEN
-    resident.closed_at = utcnow()
-    resident.closed_reason = reason.strip()
-    lapsed = list(
-        session.scalars(
-            select(Proposal).where(Proposal.resident_id == resident.id, Proposal.status == ProposalStatus.OPEN)
-        )
-    )
-    for proposal in lapsed:
-        proposal.status = ProposalStatus.VERVALLEN
-    session.flush()
-    audit.record(session, user, "resident.closed", "resident", resident.id, lapsed_proposals=[p.id for p in lapsed])
 
 
 # --- Reading --------------------------------------------------------------------------------------------
