@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from matcher.model import EARTH_RADIUS_KM, SLOTS, AgeRule, MatchRules, Resident, Volunteer, Weights
+from matcher.model import EARTH_RADIUS_KM, SLOTS, AgeRule, MatchRules, ProgrammeRules, Resident, Volunteer, Weights
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -81,7 +81,9 @@ class Side:
     lat: FloatArray
     lon: FloatArray
     xyz: FloatArray
-    reach_km: FloatArray  # own travel limit already capped by the rules' limit
+    # Own travel limit capped by the rules' limit: for a resident the limit of their programme, for a
+    # volunteer the largest limit of any programme in the run; min(resident's, volunteer's) is then D.
+    reach_km: FloatArray
     reach_chord: FloatArray
     slots: WordArray
     slot_count: IntArray
@@ -110,7 +112,11 @@ class Population:
     volunteer_age_ok: BoolArray  # (volunteers, programmes): the programme's volunteer-side age rule
     resident_age_ok: BoolArray  # per resident, for the programme they ask for
     excluded: dict[int, IntArray]  # resident row -> volunteer rows excluded for that resident
-    weights: FloatArray  # distance, interests, availability, waiting; normalised to sum 1
+    programme_index: dict[str, int]  # programme name -> index into programmes
+    # Per programme, the MatchRules values or the ProgrammeRules that replace them (programme_settings):
+    limit_km: FloatArray  # the travel limit before personal limits
+    min_common_slots: IntArray
+    weights: FloatArray  # (programmes, 4): distance, interests, availability, waiting; each row sums to 1
 
     @property
     def n_volunteers(self) -> int:
@@ -134,18 +140,15 @@ def _age_ok(ages: FloatArray, low: int | None, high: int | None) -> BoolArray:
 
 def _side(
     people: Sequence[Volunteer | Resident],
-    rules: MatchRules,
+    rules_limit_km: FloatArray,
     interest_words: Sequence[str],
     language_words: Sequence[str],
     gender_codes: dict[str, int],
 ) -> Side:
     lat = np.fromiter((p.lat for p in people), dtype=np.float64, count=len(people))
     lon = np.fromiter((p.lon for p in people), dtype=np.float64, count=len(people))
-    reach = np.fromiter(
-        (min(rules.max_distance_km, p.max_distance_km or math.inf) for p in people),
-        dtype=np.float64,
-        count=len(people),
-    )
+    own_limit = np.fromiter((p.max_distance_km or math.inf for p in people), dtype=np.float64, count=len(people))
+    reach = np.minimum(rules_limit_km, own_limit)
     return Side(
         ids=tuple(p.id for p in people),
         lat=lat,
@@ -169,6 +172,25 @@ def normalised_weights(weights: Weights) -> FloatArray:
     return np.asarray(raw / raw.sum(), dtype=np.float64)
 
 
+@dataclass(frozen=True)
+class ProgrammeSettings:
+    """The weights, travel limit and minimum of common slots that hold for one programme's pairs."""
+
+    weights: Weights
+    max_distance_km: float
+    min_common_slots: int
+
+
+def programme_settings(rules: MatchRules, programme: str) -> ProgrammeSettings:
+    """The run's settings with those the programme sets in ``rules.programme_rules`` put in their place."""
+    own = rules.programme_rules.get(programme, ProgrammeRules())
+    return ProgrammeSettings(
+        weights=rules.weights if own.weights is None else own.weights,
+        max_distance_km=rules.max_distance_km if own.max_distance_km is None else own.max_distance_km,
+        min_common_slots=rules.min_common_slots if own.min_common_slots is None else own.min_common_slots,
+    )
+
+
 def encode(volunteers: Sequence[Volunteer], residents: Sequence[Resident], rules: MatchRules) -> Population:
     """Turn validated input into arrays."""
     interest_words = _shared_vocabulary((v.interests for v in volunteers), (r.interests for r in residents))
@@ -181,10 +203,13 @@ def encode(volunteers: Sequence[Volunteer], residents: Sequence[Resident], rules
     gender_codes = {g: i for i, g in enumerate(genders)}
     programmes = tuple(sorted({r.programme for r in residents}))
     programme_index = {p: i for i, p in enumerate(programmes)}
-
-    volunteer_side = _side(volunteers, rules, interest_words, language_words, gender_codes)
-    resident_side = _side(residents, rules, interest_words, language_words, gender_codes)
+    settings = [programme_settings(rules, p) for p in programmes]
+    limit_km = np.array([s.max_distance_km for s in settings], dtype=np.float64)
     resident_programme = np.array([programme_index[r.programme] for r in residents], dtype=np.int64)
+
+    volunteer_limit_km = np.full(len(volunteers), limit_km.max() if len(limit_km) else rules.max_distance_km)
+    volunteer_side = _side(volunteers, volunteer_limit_km, interest_words, language_words, gender_codes)
+    resident_side = _side(residents, limit_km[resident_programme], interest_words, language_words, gender_codes)
 
     offers = np.zeros((len(volunteers), len(programmes)), dtype=bool)
     for i, volunteer in enumerate(volunteers):
@@ -230,5 +255,8 @@ def encode(volunteers: Sequence[Volunteer], residents: Sequence[Resident], rules
         volunteer_age_ok=volunteer_age_ok,
         resident_age_ok=resident_age_ok,
         excluded={r: np.array(sorted(set(vs)), dtype=np.int64) for r, vs in excluded_lists.items()},
-        weights=normalised_weights(rules.weights),
+        programme_index=programme_index,
+        limit_km=limit_km,
+        min_common_slots=np.array([s.min_common_slots for s in settings], dtype=np.int64),
+        weights=np.array([normalised_weights(s.weights) for s in settings], dtype=np.float64).reshape(-1, 4),
     )

@@ -30,7 +30,9 @@ def _share(shared: int, left: int, right: int) -> float:
 def describe_pair(volunteer: Volunteer, resident: Resident, pop: Population, score: float) -> Proposal:
     """A proposal with its components recomputed from the two people, for display and audit."""
     rules = pop.rules
-    limit = min(rules.max_distance_km, volunteer.max_distance_km or np.inf, resident.max_distance_km or np.inf)
+    # The same D as the engine's: the programme's limit, then the two personal limits.
+    programme_limit = float(pop.limit_km[pop.programme_index[resident.programme]])
+    limit = min(programme_limit, volunteer.max_distance_km or np.inf, resident.max_distance_km or np.inf)
     distance = haversine_km(volunteer.lat, volunteer.lon, resident.lat, resident.lon)
     shared_interests = tuple(sorted(volunteer.interests & resident.interests))
     shared_slots = tuple(slot for slot in SLOTS if slot in volunteer.availability and slot in resident.availability)

@@ -118,8 +118,64 @@ class AgeRule:
 
 
 @dataclass(frozen=True)
+class ProgrammeRules:
+    """Settings of one programme that replace those of :class:`MatchRules` for its residents.
+
+    A pair's programme is the resident's programme. Each field that is set replaces the
+    :class:`MatchRules` field of the same name for that programme's pairs, so a programme's
+    ``max_distance_km`` may be larger or smaller than the run's; ``None`` keeps the run's value.
+
+    Attributes
+    ----------
+    weights : Weights or None
+        The score weights of the programme's pairs.
+    max_distance_km : float or None
+        The programme's travel limit; the volunteer's and the resident's own limits still cap it.
+    min_common_slots : int or None
+        How many availability slots the programme's pairs must share.
+
+    Examples
+    --------
+    Walking buddies meet within 2 km; buddies keep the run's 5 km. Each proposal reports the limit
+    that applied to it:
+
+    >>> from matcher import MatchRules, ProgrammeRules, Resident, Volunteer, propose_matches
+    >>> anna = Volunteer(id="anna", lat=52.040, lon=4.320, availability={"tue-evening"},
+    ...                  programmes={"buddy", "wandelmaatje"}, capacity=2)
+    >>> kees = Resident(id="kees", lat=52.045, lon=4.325, programme="buddy", availability={"tue-evening"})
+    >>> ria = Resident(id="ria", lat=52.045, lon=4.325, programme="wandelmaatje", availability={"tue-evening"})
+    >>> rules = MatchRules(max_distance_km=5.0, programme_rules={"wandelmaatje": ProgrammeRules(max_distance_km=2.0)})
+    >>> [(p.resident_id, p.max_distance_km) for p in propose_matches([anna], [kees, ria], rules).proposals]
+    [('kees', 5.0), ('ria', 2.0)]
+    """
+
+    weights: Weights | None = None
+    max_distance_km: float | None = None
+    min_common_slots: int | None = None
+
+
+@dataclass(frozen=True)
 class MatchRules:
-    """The hard rules and weights of a matching run (see the README for their meaning)."""
+    """The hard rules and weights of a matching run (see the README for their meaning).
+
+    ``weights``, ``max_distance_km`` and ``min_common_slots`` hold for every programme unless
+    ``programme_rules`` sets them for the resident's programme (see :class:`ProgrammeRules`);
+    ``age_rules`` and ``programme_rules`` are keyed by programme name, and a programme no resident
+    asks for is simply not used.
+
+    Examples
+    --------
+    Walking buddies meet within 2 km and need two common part-days; everyone else keeps the
+    run's 5 km and one part-day:
+
+    >>> from matcher import MatchRules, ProgrammeRules
+    >>> rules = MatchRules(
+    ...     max_distance_km=5.0,
+    ...     programme_rules={"wandelmaatje": ProgrammeRules(max_distance_km=2.0, min_common_slots=2)},
+    ... )
+    >>> rules.programme_rules["wandelmaatje"].max_distance_km, rules.max_distance_km
+    (2.0, 5.0)
+    """
 
     weights: Weights = field(default_factory=Weights)
     max_distance_km: float = 5.0
@@ -129,10 +185,13 @@ class MatchRules:
     age_rules: Mapping[str, AgeRule] = field(default_factory=dict)
     excluded_pairs: frozenset[tuple[Hashable, Hashable]] = frozenset()
     min_score: float = 0.0
+    programme_rules: Mapping[str, ProgrammeRules] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        if isinstance(self.age_rules, Mapping):
-            object.__setattr__(self, "age_rules", MappingProxyType(dict(self.age_rules)))
+        for name in ("age_rules", "programme_rules"):
+            value = getattr(self, name)
+            if isinstance(value, Mapping):
+                object.__setattr__(self, name, MappingProxyType(dict(value)))
         _normalise_collections(self, ("excluded_pairs",))
 
 

@@ -81,7 +81,8 @@ def evaluate_block(
 ) -> Block:
     """Judge every pair of ``rows`` (residents who all ask for ``programme``) by sorted ``cols``.
 
-    With ``with_reasons`` the block also records, per pair, the first rule that failed.
+    The programme's own settings (travel limit, minimum of common slots, weights) apply to the whole
+    block. With ``with_reasons`` the block also records, per pair, the first rule that failed.
     """
     res, vol, rules = pop.residents, pop.volunteers, pop.rules
 
@@ -109,7 +110,7 @@ def evaluate_block(
     distance_ok = distance <= limit
 
     common_slots = _shared(res.slots[rows], vol.slots[cols])
-    slots_ok = common_slots >= rules.min_common_slots
+    slots_ok = common_slots >= pop.min_common_slots[programme]
 
     if rules.require_common_language:
         shared_language = _shared(res.languages[rows], vol.languages[cols]) > 0
@@ -124,7 +125,7 @@ def evaluate_block(
 
     excluded = _excluded_mask(pop, rows, cols)
 
-    weights = pop.weights
+    weights = pop.weights[programme]
     score = weights[0] * np.clip(1.0 - distance / limit, 0.0, 1.0)
     score += weights[1] * _share_ratio(
         _shared(res.interests[rows], vol.interests[cols]), res.interest_count[rows], vol.interest_count[cols]

@@ -4,10 +4,19 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from typing import Any
 
-from matcher.model import SLOTS, AgeRule, MatcherInputError, MatchRules, Resident, Volunteer, Weights
+from matcher.model import (
+    SLOTS,
+    AgeRule,
+    MatcherInputError,
+    MatchRules,
+    ProgrammeRules,
+    Resident,
+    Volunteer,
+    Weights,
+)
 
 _SLOT_SET = frozenset(SLOTS)
 
@@ -119,15 +128,23 @@ def validate_residents(residents: Iterable[Any]) -> tuple[Resident, ...]:
     return people
 
 
-def _check_weights(weights: Any) -> None:
+def _check_weights(weights: Any, where: str = "rules: weights") -> None:
     if not isinstance(weights, Weights):
-        raise MatcherInputError(f"rules: weights must be a Weights object, got {weights!r}")
+        raise MatcherInputError(f"{where} must be a Weights object, got {weights!r}")
     values = {name: getattr(weights, name) for name in ("distance", "interests", "availability", "waiting")}
     for name, value in values.items():
         if not _is_real(value) or not math.isfinite(value) or value < 0:
-            raise MatcherInputError(f"rules: weights.{name} must be a finite number >= 0, got {value!r}")
+            raise MatcherInputError(f"{where}.{name} must be a finite number >= 0, got {value!r}")
     if sum(values.values()) <= 0:
-        raise MatcherInputError("rules: weights must not all be zero")
+        raise MatcherInputError(f"{where} must not all be zero")
+
+
+def _is_distance_limit(value: Any) -> bool:
+    return _is_real(value) and math.isfinite(value) and value > 0
+
+
+def _is_slot_count(value: Any) -> bool:
+    return _is_int(value) and 0 <= value <= len(SLOTS)
 
 
 def _check_age_rule(programme: Any, rule: Any) -> None:
@@ -143,16 +160,38 @@ def _check_age_rule(programme: Any, rule: Any) -> None:
             raise MatcherInputError(f"{where}.{side}_min_age ({low}) exceeds {side}_max_age ({high})")
 
 
+def _check_programme_rules(programme_rules: Any) -> None:
+    if not isinstance(programme_rules, Mapping):
+        raise MatcherInputError(
+            f"rules: programme_rules must map programme names to ProgrammeRules, got {programme_rules!r}"
+        )
+    for programme, own in programme_rules.items():
+        where = f"rules: programme_rules[{programme!r}]"
+        if not isinstance(programme, str) or not isinstance(own, ProgrammeRules):
+            raise MatcherInputError(f"{where} must map a programme name to a ProgrammeRules, got {own!r}")
+        if own.weights is not None:
+            _check_weights(own.weights, f"{where}.weights")
+        if own.max_distance_km is not None and not _is_distance_limit(own.max_distance_km):
+            raise MatcherInputError(
+                f"{where}.max_distance_km must be a positive finite number or None, got {own.max_distance_km!r}"
+            )
+        if own.min_common_slots is not None and not _is_slot_count(own.min_common_slots):
+            raise MatcherInputError(
+                f"{where}.min_common_slots must be a whole number from 0 to {len(SLOTS)} or None, "
+                f"got {own.min_common_slots!r}"
+            )
+
+
 def validate_rules(rules: Any) -> MatchRules:
     """Check a MatchRules object and return it."""
     if not isinstance(rules, MatchRules):
         raise MatcherInputError(f"rules must be a MatchRules object, got {rules!r}")
     _check_weights(rules.weights)
-    if not _is_real(rules.max_distance_km) or not math.isfinite(rules.max_distance_km) or rules.max_distance_km <= 0:
+    if not _is_distance_limit(rules.max_distance_km):
         raise MatcherInputError(
             f"rules: max_distance_km must be a positive finite number, got {rules.max_distance_km!r}"
         )
-    if not _is_int(rules.min_common_slots) or not 0 <= rules.min_common_slots <= len(SLOTS):
+    if not _is_slot_count(rules.min_common_slots):
         raise MatcherInputError(
             f"rules: min_common_slots must be a whole number from 0 to {len(SLOTS)}, got {rules.min_common_slots!r}"
         )
@@ -175,4 +214,5 @@ def validate_rules(rules: Any) -> MatchRules:
             raise MatcherInputError(f"rules: excluded_pairs must hold (volunteer_id, resident_id) tuples, got {pair!r}")
     if not _is_real(rules.min_score) or not 0.0 <= rules.min_score <= 1.0:
         raise MatcherInputError(f"rules: min_score must be a number from 0 to 1, got {rules.min_score!r}")
+    _check_programme_rules(rules.programme_rules)
     return rules

@@ -9,7 +9,7 @@ import itertools
 import math
 from collections.abc import Hashable, Sequence
 
-from matcher import MatchRules, Resident, Rule, Volunteer
+from matcher import MatchRules, ProgrammeRules, Resident, Rule, Volunteer, Weights
 
 EARTH_KM = 6371.0088
 
@@ -21,8 +21,29 @@ def haversine(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 2 * EARTH_KM * math.asin(min(1.0, math.sqrt(a)))
 
 
+def _own_rules(r: Resident, rules: MatchRules) -> ProgrammeRules:
+    """What the resident's programme sets for itself (nothing when it is not in programme_rules)."""
+    return rules.programme_rules.get(r.programme, ProgrammeRules())
+
+
+def programme_limit_km(r: Resident, rules: MatchRules) -> float:
+    own = _own_rules(r, rules).max_distance_km
+    return rules.max_distance_km if own is None else own
+
+
+def min_common_slots(r: Resident, rules: MatchRules) -> int:
+    own = _own_rules(r, rules).min_common_slots
+    return rules.min_common_slots if own is None else own
+
+
+def weights(r: Resident, rules: MatchRules) -> Weights:
+    own = _own_rules(r, rules).weights
+    return rules.weights if own is None else own
+
+
 def limit_km(v: Volunteer, r: Resident, rules: MatchRules) -> float:
-    return min(x for x in (rules.max_distance_km, v.max_distance_km, r.max_distance_km) if x is not None)
+    """D: the smallest of the resident's programme's limit and the two personal limits that are set."""
+    return min(x for x in (programme_limit_km(r, rules), v.max_distance_km, r.max_distance_km) if x is not None)
 
 
 def score(v: Volunteer, r: Resident, rules: MatchRules) -> float:
@@ -37,7 +58,7 @@ def score(v: Volunteer, r: Resident, rules: MatchRules) -> float:
         else 0.0
     )
     wait = min(r.waiting_days / rules.waiting_horizon_days, 1.0)
-    w = rules.weights
+    w = weights(r, rules)
     total = w.distance + w.interests + w.availability + w.waiting
     return (w.distance * dist + w.interests * ints + w.availability * slots + w.waiting * wait) / total
 
@@ -48,7 +69,7 @@ def first_failed_rule(v: Volunteer, r: Resident, rules: MatchRules) -> Rule | No
         return Rule.PROGRAMME
     if haversine(v.lat, v.lon, r.lat, r.lon) > limit_km(v, r, rules):
         return Rule.DISTANCE
-    if len(v.availability & r.availability) < rules.min_common_slots:
+    if len(v.availability & r.availability) < min_common_slots(r, rules):
         return Rule.AVAILABILITY
     if rules.require_common_language and v.languages and r.languages and not (v.languages & r.languages):
         return Rule.LANGUAGE

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Hashable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol, TypeVar
 
 from hypothesis import settings
 from hypothesis import strategies as st
 
-from matcher import SLOTS, AgeRule, MatchRules, Resident, Rule, Volunteer, Weights
+from matcher import SLOTS, AgeRule, MatchRules, ProgrammeRules, Resident, Rule, Volunteer, Weights
 from tests.matcher import oracle
 
 T = TypeVar("T")
@@ -30,6 +30,8 @@ LON_RANGE = (4.30, 4.35)
 INTERESTS = ("koken", "wandelen", "fietsen", "lezen", "muziek", "tuinieren")
 LANGUAGES = ("nl", "en", "tr", "ar")
 PROGRAMMES = ("buddy", "wandelmaatje", "jong-ontmoet-oud")
+#: A programme the rules may name but nobody joins or asks for.
+UNUSED_PROGRAMME = "taalmaatje"
 GENDERS = ("vrouw", "man", "x")
 WAITING_HORIZONS = (90, 180, 365)
 #: Part-days many people offer; drawing from them often keeps enough pairs feasible to compete for.
@@ -192,6 +194,28 @@ def _age_rules(src: Source) -> dict[str, AgeRule]:
     return rules
 
 
+def _programme_rules(src: Source, rules_km: float) -> tuple[dict[str, ProgrammeRules], float]:
+    """Half the runs give some programmes their own weights, minimum of slots or travel limit.
+
+    Returns them with the run's limit, which such a run often tightens below ``rules_km`` while its
+    programmes' limits stay around ``rules_km``: programme limits then both unblock and block pairs.
+    """
+    if not src.chance(50):
+        return {}, rules_km
+    rules = {
+        programme: _programme_rule(src, rules_km) for programme in (*PROGRAMMES, UNUSED_PROGRAMME) if src.chance(70)
+    }
+    return rules, rules_km * src.real(0.3, 1.0) if src.chance(50) else rules_km
+
+
+def _programme_rule(src: Source, rules_km: float) -> ProgrammeRules:
+    return ProgrammeRules(
+        weights=_weights(src) if src.chance(50) else None,
+        max_distance_km=rules_km * src.real(0.3, 1.5) if src.chance(60) else None,
+        min_common_slots=src.choice((0, 1, 2, 3)) if src.chance(40) else None,
+    )
+
+
 def _excluded_pairs(
     src: Source, volunteers: Sequence[Volunteer], residents: Sequence[Resident]
 ) -> frozenset[tuple[Hashable, Hashable]]:
@@ -202,7 +226,7 @@ def _excluded_pairs(
 
 
 def _rules(src: Source, volunteers: Sequence[Volunteer], residents: Sequence[Resident]) -> MatchRules:
-    return MatchRules(
+    rules = MatchRules(
         weights=_weights(src),
         max_distance_km=src.real(1.5, 6.0),
         min_common_slots=src.choice((1, 0, 1, 2)),
@@ -212,6 +236,9 @@ def _rules(src: Source, volunteers: Sequence[Volunteer], residents: Sequence[Res
         excluded_pairs=_excluded_pairs(src, volunteers, residents),
         min_score=src.real(0.0, 0.6) if src.chance(40) else 0.0,
     )
+    # Drawn last, so that the seeded instances without programme rules are what they were before them.
+    programme_rules, rules_km = _programme_rules(src, rules.max_distance_km)
+    return replace(rules, max_distance_km=rules_km, programme_rules=programme_rules)
 
 
 def build_instance(src: Source, residents: tuple[int, int], volunteers: tuple[int, int]) -> Instance:
@@ -235,6 +262,36 @@ def instances(residents: tuple[int, int] = (0, 6), volunteers: tuple[int, int] =
         return build_instance(DrawSource(draw), residents, volunteers)
 
     return draw_instance()
+
+
+def one_programme_rules() -> st.SearchStrategy[ProgrammeRules]:
+    """Hypothesis strategy for the rules of one programme, each field set or not."""
+
+    @st.composite
+    def draw_programme_rules(draw: st.DrawFn) -> ProgrammeRules:
+        src = DrawSource(draw)
+        return _programme_rule(src, src.real(1.5, 6.0))
+
+    return draw_programme_rules()
+
+
+def programme_rules_repeating(rules: MatchRules) -> st.SearchStrategy[dict[str, ProgrammeRules]]:
+    """Programme rules for some programmes whose every field is None or the same as in ``rules``."""
+
+    @st.composite
+    def draw_repeating(draw: st.DrawFn) -> dict[str, ProgrammeRules]:
+        src = DrawSource(draw)
+        repeating = {}
+        for programme in (*PROGRAMMES, UNUSED_PROGRAMME):
+            if src.chance(70):
+                repeating[programme] = ProgrammeRules(
+                    weights=replace(rules.weights) if src.chance(50) else None,
+                    max_distance_km=rules.max_distance_km if src.chance(50) else None,
+                    min_common_slots=rules.min_common_slots if src.chance(50) else None,
+                )
+        return repeating
+
+    return draw_repeating()
 
 
 def medium_instances(low: int = 30, high: int = 60) -> st.SearchStrategy[Instance]:

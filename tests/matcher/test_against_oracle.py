@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Hashable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 import pytest
 
@@ -119,6 +119,31 @@ def test_the_instances_exercise_every_rule_and_reason(cases: list[Case]) -> None
     assert reasons_seen == set(ReasonCode)
 
 
+def test_the_instances_exercise_programme_rules(cases: list[Case]) -> None:
+    """Programme rules change verdicts and scores in many instances, and unblock pairs beyond the run's limit."""
+    changed_verdict, changed_score, beyond_the_run = set(), set(), set()
+    for c in cases:
+        rules = c.instance.rules
+        run_rules = replace(rules, programme_rules={})
+        for v in c.instance.volunteers:
+            for r in c.instance.residents:
+                verdict, run_verdict = oracle.first_failed_rule(v, r, rules), oracle.first_failed_rule(v, r, run_rules)
+                if verdict != run_verdict:
+                    changed_verdict.add(c.seed)
+                if verdict is None and run_verdict is Rule.DISTANCE:
+                    beyond_the_run.add(c.seed)
+                if (
+                    verdict is None
+                    and run_verdict is None
+                    and oracle.score(v, r, rules) != oracle.score(v, r, run_rules)
+                ):
+                    changed_score.add(c.seed)
+
+    assert len(changed_verdict) >= 100
+    assert len(changed_score) >= 50
+    assert len(beyond_the_run) >= 10
+
+
 def test_matches_as_many_residents_as_the_brute_force_optimum(cases: list[Case]) -> None:
     failures = [
         f"seed {c.seed}: engine matched {c.result.stats.matched}, oracle {c.oracle_matched}"
@@ -157,6 +182,19 @@ def test_proposal_scores_follow_the_readme_formula(cases: list[Case]) -> None:
             expected = oracle.score(c.volunteer(p.volunteer_id), c.resident(p.resident_id), c.instance.rules)
             if abs(p.score - expected) > TOLERANCE:
                 failures.append(f"seed {c.seed}: {p.volunteer_id}-{p.resident_id} scored {p.score!r}, not {expected!r}")
+
+    assert not failures, report(failures)
+
+
+def test_proposal_limit_is_the_readme_d(cases: list[Case]) -> None:
+    failures = []
+    for c in cases:
+        for p in c.result.proposals:
+            expected = oracle.limit_km(c.volunteer(p.volunteer_id), c.resident(p.resident_id), c.instance.rules)
+            if p.max_distance_km != expected:
+                failures.append(
+                    f"seed {c.seed}: {p.volunteer_id}-{p.resident_id} has D {p.max_distance_km!r}, not {expected!r}"
+                )
 
     assert not failures, report(failures)
 

@@ -12,6 +12,7 @@ from matcher import (
     AgeRule,
     MatcherInputError,
     MatchRules,
+    ProgrammeRules,
     Resident,
     Volunteer,
     Weights,
@@ -149,6 +150,124 @@ def test_bad_rule_is_named(rules: MatchRules, field: str) -> None:
         propose_matches([anna()], [kees()], rules)
 
     assert field in str(caught.value)
+
+
+def buddy_rules(**fields: Any) -> MatchRules:
+    """Rules whose 'buddy' programme sets the given ProgrammeRules fields."""
+    return MatchRules(programme_rules={"buddy": ProgrammeRules(**fields)})
+
+
+@pytest.mark.parametrize(
+    ("rules", "field"),
+    [
+        pytest.param(
+            MatchRules(programme_rules=[("buddy", ProgrammeRules())]),
+            "programme_rules",
+            id="programme-rules-not-a-mapping",
+        ),
+        pytest.param(
+            MatchRules(programme_rules={"buddy": {"max_distance_km": 2.0}}),
+            "programme_rules['buddy']",
+            id="programme-rules-value-not-programme-rules",
+        ),
+        pytest.param(
+            MatchRules(programme_rules={1: ProgrammeRules()}),
+            "programme_rules[1]",
+            id="programme-name-not-text",
+        ),
+        pytest.param(buddy_rules(weights=(1, 1, 1, 1)), "programme_rules['buddy'].weights", id="weights-not-weights"),
+        pytest.param(
+            buddy_rules(weights=Weights(distance=-0.1)),
+            "programme_rules['buddy'].weights.distance",
+            id="negative-programme-weight",
+        ),
+        pytest.param(
+            buddy_rules(weights=Weights(interests=math.inf)),
+            "programme_rules['buddy'].weights.interests",
+            id="infinite-programme-weight",
+        ),
+        pytest.param(
+            buddy_rules(weights=Weights(availability=math.nan)),
+            "programme_rules['buddy'].weights.availability",
+            id="nan-programme-weight",
+        ),
+        pytest.param(
+            buddy_rules(weights=Weights(waiting=True)),
+            "programme_rules['buddy'].weights.waiting",
+            id="bool-programme-weight",
+        ),
+        pytest.param(
+            buddy_rules(weights=Weights(0, 0, 0, 0)),
+            "programme_rules['buddy'].weights must not all be zero",
+            id="all-zero-programme-weights",
+        ),
+        pytest.param(
+            buddy_rules(max_distance_km=0.0), "programme_rules['buddy'].max_distance_km", id="zero-programme-limit"
+        ),
+        pytest.param(
+            buddy_rules(max_distance_km=-2.0),
+            "programme_rules['buddy'].max_distance_km",
+            id="negative-programme-limit",
+        ),
+        pytest.param(
+            buddy_rules(max_distance_km=math.inf),
+            "programme_rules['buddy'].max_distance_km",
+            id="infinite-programme-limit",
+        ),
+        pytest.param(
+            buddy_rules(max_distance_km=math.nan), "programme_rules['buddy'].max_distance_km", id="nan-programme-limit"
+        ),
+        pytest.param(
+            buddy_rules(max_distance_km="3"), "programme_rules['buddy'].max_distance_km", id="programme-limit-as-text"
+        ),
+        pytest.param(
+            buddy_rules(max_distance_km=True), "programme_rules['buddy'].max_distance_km", id="bool-programme-limit"
+        ),
+        pytest.param(
+            buddy_rules(min_common_slots=-1),
+            "programme_rules['buddy'].min_common_slots",
+            id="negative-programme-min-common-slots",
+        ),
+        pytest.param(
+            buddy_rules(min_common_slots=22),
+            "programme_rules['buddy'].min_common_slots",
+            id="programme-min-common-slots-above-21",
+        ),
+        pytest.param(
+            buddy_rules(min_common_slots=1.5),
+            "programme_rules['buddy'].min_common_slots",
+            id="fractional-programme-min-common-slots",
+        ),
+        pytest.param(
+            buddy_rules(min_common_slots=True),
+            "programme_rules['buddy'].min_common_slots",
+            id="bool-programme-min-common-slots",
+        ),
+        pytest.param(
+            MatchRules(programme_rules={"taalmaatje": ProgrammeRules(max_distance_km=-1.0)}),
+            "programme_rules['taalmaatje'].max_distance_km",
+            id="bad-rules-of-a-programme-nobody-asks-for",
+        ),
+    ],
+)
+def test_bad_programme_rule_is_named_with_the_programme_and_the_field(rules: MatchRules, field: str) -> None:
+    with pytest.raises(MatcherInputError) as caught:
+        propose_matches([anna()], [kees()], rules)
+
+    assert str(caught.value).startswith(f"rules: {field}")
+
+
+def test_rules_of_a_programme_nobody_asks_for_are_fine() -> None:
+    rules = MatchRules(programme_rules={"taalmaatje": ProgrammeRules(max_distance_km=1.0, min_common_slots=3)})
+
+    result = propose_matches([anna()], [kees()], rules)
+
+    assert len(result.proposals) == 1
+
+
+def test_rank_candidates_checks_the_programme_rules() -> None:
+    with pytest.raises(MatcherInputError, match=re.escape("rules: programme_rules['buddy'].min_common_slots")):
+        rank_candidates(kees(), [anna()], buddy_rules(min_common_slots=-1))
 
 
 @pytest.mark.parametrize("k", [0, -1, True, 2.5, "5"])

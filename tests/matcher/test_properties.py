@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -12,15 +13,18 @@ from hypothesis import strategies as st
 from scipy.optimize import linear_sum_assignment
 from scipy.sparse.csgraph import maximum_bipartite_matching
 
-from matcher import propose_matches, rank_candidates
+from matcher import ProgrammeRules, propose_matches, rank_candidates
 from tests.matcher import oracle
 from tests.matcher.strategies import (
     PROPERTY_SETTINGS,
+    UNUSED_PROGRAMME,
     Instance,
     feasible_pairs,
     instances,
     is_clear_of_boundaries,
     medium_instances,
+    one_programme_rules,
+    programme_rules_repeating,
 )
 
 TOLERANCE = 1e-9
@@ -145,15 +149,42 @@ def test_proposals_and_unmatched_follow_the_residents_input_order(instance: Inst
 @settings(PROPERTY_SETTINGS, max_examples=100)
 @given(SMALL)
 def test_score_is_the_weighted_mean_of_its_components(instance: Instance) -> None:
-    w = instance.rules.weights
-    total_weight = w.distance + w.interests + w.availability + w.waiting
+    residents = {r.id: r for r in instance.residents}
 
     result = propose_matches(instance.volunteers, instance.residents, instance.rules)
 
     for p in result.proposals:
+        w = oracle.weights(residents[p.resident_id], instance.rules)  # the weights of the resident's programme
+        total_weight = w.distance + w.interests + w.availability + w.waiting
         c = p.components
         weighted = w.distance * c.distance + w.interests * c.interests + w.availability * c.availability
         assert p.score == pytest.approx((weighted + w.waiting * c.waiting) / total_weight, abs=TOLERANCE)
+
+
+@settings(PROPERTY_SETTINGS, max_examples=100)
+@given(SMALL, st.data())
+def test_programme_rules_that_repeat_the_run_rules_change_nothing(instance: Instance, data: st.DataObject) -> None:
+    """Programme rules whose fields are all None or equal to the run's give the very same result."""
+    run_rules = replace(instance.rules, programme_rules={})
+    repeating = replace(run_rules, programme_rules=data.draw(programme_rules_repeating(run_rules)))
+    volunteers, residents = instance.volunteers, instance.residents
+
+    for k in (10, 1):
+        expected = propose_matches(volunteers, residents, run_rules, candidates_per_resident=k)
+        assert propose_matches(volunteers, residents, repeating, candidates_per_resident=k) == expected
+    for r in residents[:3]:
+        assert rank_candidates(r, volunteers, repeating, k=3) == rank_candidates(r, volunteers, run_rules, k=3)
+
+
+@settings(PROPERTY_SETTINGS, max_examples=60)
+@given(SMALL, one_programme_rules())
+def test_rules_of_a_programme_nobody_asks_for_change_nothing(instance: Instance, unused: ProgrammeRules) -> None:
+    assert UNUSED_PROGRAMME not in {r.programme for r in instance.residents}
+    with_unused = replace(instance.rules, programme_rules={**instance.rules.programme_rules, UNUSED_PROGRAMME: unused})
+
+    result = propose_matches(instance.volunteers, instance.residents, with_unused)
+
+    assert result == propose_matches(instance.volunteers, instance.residents, instance.rules)
 
 
 @settings(PROPERTY_SETTINGS, max_examples=100)

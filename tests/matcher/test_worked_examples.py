@@ -18,6 +18,7 @@ from matcher import (
     AgeRule,
     MatchResult,
     MatchRules,
+    ProgrammeRules,
     Reason,
     ReasonCode,
     Resident,
@@ -237,6 +238,118 @@ def test_neighbours_at_the_same_postcode_stay_a_perfect_distance_match_in_a_larg
     result = propose_matches([anna], [kees, ria], rules)
 
     assert pairs(result) == {("anna", "kees")}
+
+
+# --- Programmes with their own rules ----------------------------------------------------------
+
+ONLY_DISTANCE = Weights(distance=1, interests=0, availability=0, waiting=0)
+
+
+def test_each_programme_keeps_its_own_travel_limit() -> None:
+    """Buddies visit at home, within 1 km; wandelmaatjes go for walks and may live 4 km apart; the run's
+    limit is 2 km. Anna (Oud Rijswijk, both programmes, room for three) gets Joop (buddy, Bogaard, 0.43 km)
+    and Ria (wandelmaatje, Rijswijk-Buiten, 1.74 km, beyond the run's limit). Kees (buddy, Te Werve,
+    1.64 km) waits, blocked by distance, although the run's 2 km would have reached him."""
+    anna = volunteer("anna", OUD_RIJSWIJK, programmes={"buddy", "wandelmaatje"}, capacity=3)
+    joop = resident("joop", BOGAARD)
+    kees = resident("kees", TE_WERVE)
+    ria = resident("ria", RIJSWIJK_BUITEN, programme="wandelmaatje")
+    rules = MatchRules(
+        max_distance_km=2.0,
+        programme_rules={
+            "buddy": ProgrammeRules(max_distance_km=1.0),
+            "wandelmaatje": ProgrammeRules(max_distance_km=4.0),
+        },
+    )
+
+    result = propose_matches([anna], [joop, kees, ria], rules)
+
+    assert pairs(result) == {("anna", "joop"), ("anna", "ria")}
+    assert {p.resident_id: p.max_distance_km for p in result.proposals} == {"joop": 1.0, "ria": 4.0}
+    for p in result.proposals:
+        assert p.components.distance == pytest.approx(1 - p.distance_km / p.max_distance_km, abs=1e-12)
+    assert reasons_of(result, "kees") == (Reason(ReasonCode.BLOCKED_BY_DISTANCE, 1),)
+
+
+def test_programme_weights_decide_who_gets_the_only_volunteer() -> None:
+    """For wandelmaatjes only distance counts. Kees (buddy, Steenvoorde, 0.88 km) shares cooking with
+    Anna; Ria (wandelmaatje, Bogaard, 0.43 km) shares nothing but lives closer. By the run's weights Kees
+    would get Anna; with wandelmaatje's weights Ria scores higher (her score is her distance component)
+    and gets her, and Kees waits: Anna went elsewhere."""
+    anna = volunteer("anna", OUD_RIJSWIJK, programmes={"buddy", "wandelmaatje"}, interests={"koken"})
+    kees = resident("kees", STEENVOORDE, interests={"koken"})
+    ria = resident("ria", BOGAARD, programme="wandelmaatje")
+    run_rules = MatchRules(max_distance_km=2.0)
+    rules = MatchRules(max_distance_km=2.0, programme_rules={"wandelmaatje": ProgrammeRules(weights=ONLY_DISTANCE)})
+    assert pairs(propose_matches([anna], [kees, ria], run_rules)) == {("anna", "kees")}
+
+    result = propose_matches([anna], [kees, ria], rules)
+
+    (proposal,) = result.proposals
+    assert (proposal.volunteer_id, proposal.resident_id) == ("anna", "ria")
+    assert proposal.score == pytest.approx(proposal.components.distance, abs=1e-12)
+    assert proposal.score == pytest.approx(1 - oracle.haversine(*OUD_RIJSWIJK, *BOGAARD) / 2.0, abs=1e-12)
+    assert reasons_of(result, "kees") == (Reason(ReasonCode.ASSIGNED_ELSEWHERE, 1),)
+
+
+def test_programme_minimum_of_common_slots_binds_its_residents_only() -> None:
+    """Wandelmaatjes want two part-days in common. Anna offers Tuesday and Saturday mornings. Kees (buddy)
+    and Ria (wandelmaatje) share only Tuesday with her; Joop (wandelmaatje) shares both. Kees and Joop get
+    Anna; Ria waits, blocked by availability."""
+    both = {"tue-morning", "sat-morning"}
+    anna = volunteer("anna", OUD_RIJSWIJK, programmes={"buddy", "wandelmaatje"}, availability=both, capacity=3)
+    kees = resident("kees", BOGAARD)
+    ria = resident("ria", BOGAARD, programme="wandelmaatje")
+    joop = resident("joop", STEENVOORDE, programme="wandelmaatje", availability=both)
+    rules = MatchRules(programme_rules={"wandelmaatje": ProgrammeRules(min_common_slots=2)})
+
+    result = propose_matches([anna], [kees, ria, joop], rules)
+
+    assert pairs(result) == {("anna", "kees"), ("anna", "joop")}
+    assert reasons_of(result, "ria") == (Reason(ReasonCode.BLOCKED_BY_AVAILABILITY, 1),)
+
+
+@pytest.mark.parametrize(
+    ("rules_km", "programme_km", "volunteer_km", "resident_km", "expected_km"),
+    [
+        pytest.param(2.0, 3.0, None, None, 3.0, id="programme-above-the-run"),
+        pytest.param(5.0, 1.0, None, None, 1.0, id="programme-below-the-run"),
+        pytest.param(2.0, 3.0, 2.5, None, 2.5, id="volunteer-below-the-programme"),
+        pytest.param(2.0, 3.0, None, 1.5, 1.5, id="resident-below-the-programme"),
+        pytest.param(2.0, None, 4.0, None, 2.0, id="programme-without-a-limit-keeps-the-run"),
+    ],
+)
+def test_proposal_limit_is_the_smallest_of_the_programmes_and_the_two_personal_ones(
+    rules_km: float,
+    programme_km: float | None,
+    volunteer_km: float | None,
+    resident_km: float | None,
+    expected_km: float,
+) -> None:
+    anna = volunteer("anna", OUD_RIJSWIJK, max_distance_km=volunteer_km)
+    kees = resident("kees", BOGAARD, max_distance_km=resident_km)
+    rules = MatchRules(
+        max_distance_km=rules_km,
+        programme_rules={"buddy": ProgrammeRules(max_distance_km=programme_km, weights=ONLY_DISTANCE)},
+    )
+
+    (proposal,) = propose_matches([anna], [kees], rules).proposals
+
+    assert proposal.max_distance_km == expected_km
+
+
+def test_rank_candidates_follows_the_residents_programme() -> None:
+    """Ria (wandelmaatje, Rijswijk-Buiten) may walk with someone up to 4 km away, though the run's limit is
+    2 km: Anna (1.74 km) and Bert (Te Werve, 3.38 km) are both candidates, nearest first."""
+    anna = volunteer("anna", OUD_RIJSWIJK, programmes={"wandelmaatje"})
+    bert = volunteer("bert", TE_WERVE, programmes={"wandelmaatje"})
+    ria = resident("ria", RIJSWIJK_BUITEN, programme="wandelmaatje")
+    rules = MatchRules(max_distance_km=2.0, programme_rules={"wandelmaatje": ProgrammeRules(max_distance_km=4.0)})
+    assert [c.volunteer_id for c in rank_candidates(ria, [bert, anna], MatchRules(max_distance_km=2.0))] == ["anna"]
+
+    ranked = rank_candidates(ria, [bert, anna], rules)
+
+    assert [(c.volunteer_id, c.max_distance_km) for c in ranked] == [("anna", 4.0), ("bert", 4.0)]
 
 
 # --- The facts behind a proposal --------------------------------------------------------------
