@@ -1,7 +1,8 @@
 """Write the demo CSV files in this folder: invented people in and around Rijswijk.
 
 Run ``python seed_data/generate.py`` to regenerate; the output is deterministic (fixed seed), so the committed
-files only change when this script does. Dates are stored as "days ago" so the demo stays current.
+files only change when this script does. Dates are stored as "days ago" so the demo stays current, and each date
+follows the one before it as the forms require (signed up, intake talk, VOG requested, VOG issued, today).
 """
 
 from __future__ import annotations
@@ -183,15 +184,39 @@ MOTIVATIONS = [
     "Ik ga graag naar musea en theater en neem iemand graag mee.",
     "",
 ]
+
+# Why a partner refers someone, for a woman and for a man (one is drawn, the resident's gender picks the wording).
 REFERRAL_REASONS = [
-    "Mevrouw is sinds het overlijden van haar man veel alleen en komt weinig buiten.",
-    "Meneer is net verhuisd naar de flat en kent niemand in de buurt.",
-    "Bewoonster vertelde dat ze soms dagen niemand spreekt.",
-    "Na een ziekenhuisopname durft meneer minder naar buiten; zoekt iemand om mee te wandelen.",
-    "Jonge moeder, nieuw in Nederland, zoekt contact en wil Nederlands oefenen.",
-    "Meneer wil graag leren videobellen met zijn kleinkinderen.",
-    "Mevrouw gaf aan dat ze zich eenzaam voelt sinds haar dochter naar het buitenland verhuisde.",
+    (
+        "Mevrouw is sinds het overlijden van haar man veel alleen en komt weinig buiten.",
+        "Meneer is sinds het overlijden van zijn vrouw veel alleen en komt weinig buiten.",
+    ),
+    (
+        "Mevrouw is net verhuisd naar de flat en kent niemand in de buurt.",
+        "Meneer is net verhuisd naar de flat en kent niemand in de buurt.",
+    ),
+    (
+        "Bewoonster vertelde dat ze soms dagen niemand spreekt.",
+        "Bewoner vertelde dat hij soms dagen niemand spreekt.",
+    ),
+    (
+        "Na een ziekenhuisopname durft mevrouw minder naar buiten; zoekt iemand om mee te wandelen.",
+        "Na een ziekenhuisopname durft meneer minder naar buiten; zoekt iemand om mee te wandelen.",
+    ),
+    (
+        "Mevrouw is nieuw in Nederland, zoekt contact en wil Nederlands oefenen.",
+        "Meneer is nieuw in Nederland, zoekt contact en wil Nederlands oefenen.",
+    ),
+    (
+        "Mevrouw wil graag leren videobellen met haar kleinkinderen.",
+        "Meneer wil graag leren videobellen met zijn kleinkinderen.",
+    ),
+    (
+        "Mevrouw gaf aan dat ze zich eenzaam voelt sinds haar dochter naar het buitenland verhuisde.",
+        "Meneer gaf aan dat hij zich eenzaam voelt sinds zijn dochter naar het buitenland verhuisde.",
+    ),
 ]
+
 NOTES = [
     "Slechthorend: rustig en duidelijk praten.",
     "Heeft een kat; vrijwilliger mag niet allergisch zijn.",
@@ -254,9 +279,15 @@ def languages(rng: random.Random = RNG) -> str:
     return f"nl;{extra}" if roll < 0.95 else extra
 
 
-def volunteers(n: int, rng: random.Random = RNG) -> list[dict[str, object]]:
-    """Volunteer rows as in volunteers.csv (the web benchmark draws more of them with its own generator)."""
+def volunteers(n: int, rng: random.Random = RNG, *, expiring_vogs: int = 2) -> list[dict[str, object]]:
+    """Volunteer rows as in volunteers.csv (the web benchmark draws more of them with its own generator).
+
+    Each volunteer's dates follow one another as the forms require: signed up, then the intake talk, then the VOG
+    requested and issued, all on or before today. The first ``expiring_vogs`` volunteers with an issued VOG have
+    one that stops counting within the coming two months, so that the coordinator sees VOGs to renew.
+    """
     rows = []
+    issued_so_far = 0
     for i in range(n):
         female = rng.random() < 0.65
         first = rng.choice(FIRST_NAMES_F if female else FIRST_NAMES_M)
@@ -266,43 +297,124 @@ def volunteers(n: int, rng: random.Random = RNG) -> list[dict[str, object]]:
         programmes = ["jong-ontmoet-oud"] if young and rng.random() < 0.7 else []
         programmes += rng.sample(["buddy", "digitaal", "bewegen", "cultuur", "buddy"], rng.randint(1, 2))
         state = rng.random()
+        # The draws stay in the order of the first version of this script, so that the same people come out;
+        # only what the dates mean changed (see _volunteer_dates).
         if state < 0.55:
-            outcome, vog, requested, issued = "geschikt", "afgegeven", rng.randint(40, 700), None
-            issued = requested - rng.randint(10, 30)
+            outcome, vog, requested, issue_wait = "geschikt", "afgegeven", rng.randint(40, 700), rng.randint(10, 30)
         elif state < 0.70:
-            outcome, vog, requested, issued = "geschikt", "aangevraagd", rng.randint(3, 25), None
+            outcome, vog, requested, issue_wait = "geschikt", "aangevraagd", rng.randint(3, 25), None
         elif state < 0.75:
-            outcome, vog, requested, issued = "twijfel", "niet_aangevraagd", None, None
+            outcome, vog, requested, issue_wait = "twijfel", "niet_aangevraagd", None, None
         elif state < 0.78:
-            outcome, vog, requested, issued = "niet_geschikt", "niet_aangevraagd", None, None
+            outcome, vog, requested, issue_wait = "niet_geschikt", "niet_aangevraagd", None, None
         else:
-            outcome, vog, requested, issued = "", "niet_aangevraagd", None, None
-        rows.append(
-            {
-                "first_name": first,
-                "last_name": last,
-                "email": f"{first.lower()}.{last.lower().replace(' ', '')}{i}@voorbeeld.nl",
-                "phone": phone(rng),
-                "age": age,
-                "postcode": postcode(rng),
-                "gender": "vrouw" if female else "man",
-                "programmes": ";".join(sorted(set(programmes), key=PROGRAMMES.index)),
-                "interests": pick(INTERESTS, 3, 7, rng),
-                "languages": languages(rng),
-                "availability": pick(SLOTS, 2, 6, rng),
-                "max_distance_km": rng.choice([2, 3, 3, 5, 5, 8]),
-                "capacity": rng.choice([1, 1, 1, 2, 2, 3]),
-                "motivation": rng.choice(MOTIVATIONS),
-                "lonely_themselves": 1 if rng.random() < 0.12 else 0,
-                "signed_up_days_ago": rng.randint(1, 800) if outcome else rng.randint(0, 20),
-                "intake_outcome": outcome,
-                "intake_days_ago": rng.randint(5, 60) if outcome else "",
-                "vog_status": vog,
-                "vog_requested_days_ago": "" if requested is None else requested,
-                "vog_issued_days_ago": "" if issued is None else issued,
-            }
-        )
+            outcome, vog, requested, issue_wait = "", "niet_aangevraagd", None, None
+        row: dict[str, object] = {
+            "first_name": first,
+            "last_name": last,
+            "email": f"{first.lower()}.{last.lower().replace(' ', '')}{i}@voorbeeld.nl",
+            "phone": phone(rng),
+            "age": age,
+            "postcode": postcode(rng),
+            "gender": "vrouw" if female else "man",
+            "programmes": ";".join(sorted(set(programmes), key=PROGRAMMES.index)),
+            "interests": pick(INTERESTS, 3, 7, rng),
+            "languages": languages(rng),
+            "availability": pick(SLOTS, 2, 6, rng),
+            "max_distance_km": rng.choice([2, 3, 3, 5, 5, 8]),
+            "capacity": rng.choice([1, 1, 1, 2, 2, 3]),
+            "motivation": rng.choice(MOTIVATIONS),
+            "lonely_themselves": 1 if rng.random() < 0.12 else 0,
+        }
+        signup_draw = rng.randint(1, 800) if outcome else rng.randint(0, 20)
+        intake_draw = rng.randint(5, 60) if outcome else 0
+        expires_in_days = None
+        if vog == "afgegeven":
+            if issued_so_far < expiring_vogs:
+                expires_in_days = 20 + 25 * issued_so_far  # 20, 45, ... days from today
+            issued_so_far += 1
+        row.update(_volunteer_dates(outcome, vog, signup_draw, intake_draw, requested, issue_wait, expires_in_days))
+        row["intake_outcome"] = outcome
+        row["vog_status"] = vog
+        rows.append({key: row[key] for key in VOLUNTEER_COLUMNS})
     return rows
+
+
+VOLUNTEER_COLUMNS = [
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "age",
+    "postcode",
+    "gender",
+    "programmes",
+    "interests",
+    "languages",
+    "availability",
+    "max_distance_km",
+    "capacity",
+    "motivation",
+    "lonely_themselves",
+    "signed_up_days_ago",
+    "intake_outcome",
+    "intake_days_ago",
+    "vog_status",
+    "vog_requested_days_ago",
+    "vog_issued_days_ago",
+]
+
+# A VOG counts for three years (SAMEN_VOG_VALID_YEARS); 1,095 days is three years without a 29 February.
+VOG_VALID_DAYS = 3 * 365
+
+
+def _volunteer_dates(
+    outcome: str,
+    vog: str,
+    signup_draw: int,
+    intake_draw: int,
+    requested: int | None,
+    issue_wait: int | None,
+    expires_in_days: int | None = None,
+) -> dict[str, object]:
+    """A volunteer's dates in days ago: signed up >= intake talk >= VOG requested >= VOG issued >= 0 (today).
+
+    The intake talk is 3 to 14 days after signing up, the VOG is requested on the day of the talk or up to 3 days
+    later and issued 10 to 30 days after that. An issued VOG is at most 1,000 days old (it counts three years),
+    unless ``expires_in_days`` asks for one that stops counting that many days from today.
+    """
+    to_intake = 3 + intake_draw % 12
+    to_request = intake_draw % 4
+    if vog == "afgegeven":
+        assert requested is not None
+        assert issue_wait is not None
+        if expires_in_days is not None:
+            issued = VOG_VALID_DAYS - expires_in_days
+        else:
+            # Sign-ups spread over the last 1,000 days; the latest, 50 days ago, leaves time for the VOG to come.
+            issued = round(max(signup_draw, requested) * 1.25) - to_intake - to_request - issue_wait
+        requested = issued + issue_wait
+        intake = requested + to_request
+    elif vog == "aangevraagd":
+        assert requested is not None
+        intake = requested + to_request
+        issued = None
+    elif outcome:
+        intake, requested, issued = intake_draw, None, None
+    else:
+        return {
+            "signed_up_days_ago": signup_draw,
+            "intake_days_ago": "",
+            "vog_requested_days_ago": "",
+            "vog_issued_days_ago": "",
+        }
+    signed_up = intake + to_intake
+    return {
+        "signed_up_days_ago": signed_up,
+        "intake_days_ago": intake,
+        "vog_requested_days_ago": "" if requested is None else requested,
+        "vog_issued_days_ago": "" if issued is None else issued,
+    }
 
 
 def residents(n: int, rng: random.Random = RNG) -> list[dict[str, object]]:
@@ -333,12 +445,39 @@ def residents(n: int, rng: random.Random = RNG) -> list[dict[str, object]]:
                 "max_distance_km": rng.choice(["", "", "", 2, 3]),
                 "notes": rng.choice(NOTES),
                 "referred_by": rng.choice(referrers) if referred else "",
-                "reason": rng.choice(REFERRAL_REASONS) if referred else "",
+                "reason": rng.choice(REFERRAL_REASONS)[0 if female else 1] if referred else "",
                 "waiting_days": rng.randint(0, 240),
-                "intake_done": 1 if (not referred or rng.random() < 0.5) else 0,
+                # Most referred residents have had their intake talk; the others were referred recently (below).
+                "intake_done": not referred or rng.random() < 0.8,
             }
         )
+    # A few residents signed up long before the others: the demo's matches that have run for a year or two are
+    # theirs (webapp/demo.py). Drawn after the rows, so that the rows above stay as they were.
+    with_intake = [i for i, row in enumerate(rows) if row["intake_done"] and row["programme"] == "buddy"]
+    chosen = rng.sample(with_intake, min(len(LONG_AGO), len(with_intake)))
+    for index, (low, high) in zip(chosen, LONG_AGO, strict=False):
+        rows[index]["waiting_days"] = rng.randint(low, high)
+    for row in rows:
+        if row.pop("intake_done"):
+            row["intake_days_ago"] = _resident_intake(row)
+        else:
+            # Nobody has spoken to them yet: Welzijn Rijswijk calls a referral within a few weeks.
+            row["waiting_days"] = int(str(row["waiting_days"])) % 21
+            row["intake_days_ago"] = ""
     return rows
+
+
+# The days ago that the residents who signed up long ago did so: one two years ago, two more than a year ago.
+LONG_AGO = ((735, 760), (430, 480), (400, 440))
+
+
+def _resident_intake(row: dict[str, object]) -> int:
+    """When the intake talk was held, in days ago: a coordinator who takes a resident in by phone holds it on that
+    day; with a referred resident it follows the referral by 1 to 10 days, and never lies in the future."""
+    signed_up = int(str(row["waiting_days"]))
+    if not row["referred_by"]:
+        return signed_up
+    return max(0, signed_up - (1 + signed_up % 10))
 
 
 def write(name: str, rows: list[dict[str, object]]) -> None:

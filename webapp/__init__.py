@@ -68,12 +68,14 @@ def register_blueprints(app: Flask) -> None:
     from webapp.admin.routes import bp as admin_bp
     from webapp.auth.routes import bp as auth_bp
     from webapp.coordination.routes import bp as coordination_bp
+    from webapp.matches.routes import bp as matches_bp
     from webapp.matching.routes import bp as matching_bp
     from webapp.public.routes import bp as public_bp
     from webapp.referrals.routes import bp as referrals_bp
     from webapp.residents.routes import bp as residents_bp
 
-    for blueprint in (public_bp, auth_bp, referrals_bp, residents_bp, coordination_bp, matching_bp, admin_bp):
+    blueprints = (public_bp, auth_bp, referrals_bp, residents_bp, coordination_bp, matching_bp, matches_bp, admin_bp)
+    for blueprint in blueprints:
         app.register_blueprint(blueprint)
 
 

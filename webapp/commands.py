@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import click
 from flask import Flask
 from flask.cli import AppGroup
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from webapp.clock import local_today
 from webapp.demo import database_is_empty, load_demo_data
 from webapp.extensions import db
 from webapp.models import Organisation, OrganisationKind, Role, User
@@ -27,11 +26,12 @@ def seed_demo(if_empty: bool) -> None:
             click.echo("Database already has data; demo data not loaded.")
             return
         raise click.ClickException("The database already has data; demo data goes into an empty database only.")
-    counts = load_demo_data(db.session, date.today())
+    counts = load_demo_data(db.session, local_today())
     db.session.commit()
     click.echo(
         f"Demo data loaded: {counts.organisations} organisations, {counts.accounts} accounts, "
-        f"{counts.volunteers} volunteers, {counts.residents} residents, {counts.matches} running matches."
+        f"{counts.volunteers} volunteers, {counts.residents} residents, {counts.matches} matches "
+        f"({counts.introductions} in their introduction, {counts.active} active, {counts.ended} ended)."
     )
 
 

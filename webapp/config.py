@@ -15,6 +15,8 @@ from typing import Any
 
 from flask import Flask
 
+from webapp.rules import parse_schedule
+
 
 class ConfigurationError(RuntimeError):
     """The app cannot start with this configuration."""
@@ -44,6 +46,15 @@ def _float(name: str, default: float) -> float:
 def _int(name: str, default: int) -> int:
     value = os.environ.get(name)
     return default if value in (None, "") else int(value)
+
+
+def _schedule(name: str, default: str) -> str:
+    text = os.environ.get(name) or default
+    try:
+        parse_schedule(text)
+    except ValueError as error:
+        raise ConfigurationError(f"{name}: {error}") from None
+    return text
 
 
 def configure(app: Flask, overrides: Mapping[str, Any] | None = None) -> None:
@@ -85,11 +96,16 @@ def configure(app: Flask, overrides: Mapping[str, Any] | None = None) -> None:
         RATELIMIT_ENABLED=os.environ.get("RATELIMIT_ENABLED", "1") != "0",
         RATELIMIT_STORAGE_URI=os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         RATELIMIT_HEADERS_ENABLED=True,
-        # Matching policy (documented defaults; see the README).
-        SAMEN_MAX_DISTANCE_KM=_float("SAMEN_MAX_DISTANCE_KM", 5.0),
-        SAMEN_MIN_COMMON_SLOTS=_int("SAMEN_MIN_COMMON_SLOTS", 1),
+        # Matching policy (documented defaults; see the README). Weights, distance limits and common slots are
+        # set per programme by admins in the app.
         SAMEN_WAITING_HORIZON_DAYS=_int("SAMEN_WAITING_HORIZON_DAYS", 180),
         SAMEN_VOG_VALID_YEARS=_int("SAMEN_VOG_VALID_YEARS", 3),
+        SAMEN_VOG_NOTICE_DAYS=_int("SAMEN_VOG_NOTICE_DAYS", 60),
+        # The life of a match.
+        SAMEN_CHECK_IN_SCHEDULE=_schedule("SAMEN_CHECK_IN_SCHEDULE", "6w,3m,6m,12m"),
+        SAMEN_CHECK_IN_WINDOW_DAYS=_int("SAMEN_CHECK_IN_WINDOW_DAYS", 14),
+        SAMEN_MATCH_MAX_MONTHS=_int("SAMEN_MATCH_MAX_MONTHS", 24),
+        SAMEN_MATCH_NOTICE_DAYS=_int("SAMEN_MATCH_NOTICE_DAYS", 60),
         SAMEN_PRIVACY_VERSION="2026-11",
         SAMEN_PAGE_SIZE=50,
         SAMEN_LOGIN_LIMIT=os.environ.get("SAMEN_LOGIN_LIMIT", "10 per minute"),

@@ -2,8 +2,10 @@
 
 Ids handed to the engine are the database ids. Volunteers get the coordinates of their PC4 area, the
 programmes they may work in now, and their free capacity; residents get their waiting days. The rules
-come from the configuration, the ``programmes`` table (age rules) and the history of decisions (pairs
-that were rejected or ended are never proposed again).
+come from the configuration, the ``programmes`` table (each programme's weights, distance limit, common slots
+and age rule, set by admins) and the history of decisions (pairs that ended are never proposed again; a rejection
+keeps a pair apart for good or until its day has passed, unless it was undone). Only waiting residents with
+whom a coordinator held the intake talk take part (``webapp.rules.may_be_matched``).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select, union
+from sqlalchemy import func, or_, select, union
 from sqlalchemy.orm import Session, selectinload
 
 import matcher
@@ -119,9 +121,17 @@ def age_rules(programmes_by_code: Mapping[str, Programme]) -> dict[str, matcher.
     return rules
 
 
-def excluded_pairs(session: Session, resident_ids: Iterable[int] | None = None) -> frozenset[tuple[int, int]]:
-    """Every (volunteer, resident) of a rejected proposal or an ended match: never proposed again."""
-    rejected = select(Proposal.volunteer_id, Proposal.resident_id).where(Proposal.status == ProposalStatus.AFGEWEZEN)
+def excluded_pairs(
+    session: Session, resident_ids: Iterable[int] | None = None, today: date | None = None
+) -> frozenset[tuple[int, int]]:
+    """Every (volunteer, resident) of an ended match, and of a rejection that still keeps them apart today
+    (``webapp.rules.keeps_apart``, in SQL)."""
+    today = today or local_today()
+    rejected = select(Proposal.volunteer_id, Proposal.resident_id).where(
+        Proposal.status == ProposalStatus.AFGEWEZEN,
+        Proposal.rejection_undone_at.is_(None),
+        or_(Proposal.excluded_until.is_(None), Proposal.excluded_until >= today),
+    )
     ended = select(Match.volunteer_id, Match.resident_id).where(Match.status == MatchStatus.BEEINDIGD)
     if resident_ids is not None:
         ids = list(resident_ids)
@@ -130,35 +140,54 @@ def excluded_pairs(session: Session, resident_ids: Iterable[int] | None = None) 
     return frozenset((int(v), int(r)) for v, r in session.execute(union(rejected, ended)))
 
 
+def programme_rules(programme: Programme) -> matcher.ProgrammeRules:
+    """A programme's own weights, distance limit and common slots, as the engine takes them."""
+    return matcher.ProgrammeRules(
+        weights=matcher.Weights(
+            distance=programme.weight_distance,
+            interests=programme.weight_interests,
+            availability=programme.weight_availability,
+            waiting=programme.weight_waiting,
+        ),
+        max_distance_km=float(programme.max_distance_km),
+        min_common_slots=int(programme.min_common_slots),
+    )
+
+
 def match_rules(
     config: Mapping[str, Any],
     programmes_by_code: Mapping[str, Programme],
     excluded: frozenset[tuple[int, int]] = frozenset(),
 ) -> matcher.MatchRules:
+    """The engine's rules: every programme brings its own, so the run-wide values are only the engine's defaults."""
     return matcher.MatchRules(
-        weights=matcher.Weights(),
-        max_distance_km=float(config["SAMEN_MAX_DISTANCE_KM"]),
-        min_common_slots=int(config["SAMEN_MIN_COMMON_SLOTS"]),
         waiting_horizon_days=int(config["SAMEN_WAITING_HORIZON_DAYS"]),
         age_rules=age_rules(programmes_by_code),
+        programme_rules={code: programme_rules(p) for code, p in programmes_by_code.items()},
         excluded_pairs=excluded,
     )
 
 
 def rules_as_json(rules: matcher.MatchRules, vog_valid_years: int) -> dict[str, Any]:
     """What a run used, for the record (the excluded pairs as a count)."""
-    w = rules.weights
+
+    def weights(w: matcher.Weights) -> dict[str, float]:
+        return {"distance": w.distance, "interests": w.interests, "availability": w.availability, "waiting": w.waiting}
+
     return {
         "max_distance_km": rules.max_distance_km,
         "min_common_slots": rules.min_common_slots,
         "waiting_horizon_days": rules.waiting_horizon_days,
         "require_common_language": rules.require_common_language,
         "min_score": rules.min_score,
-        "weights": {
-            "distance": w.distance,
-            "interests": w.interests,
-            "availability": w.availability,
-            "waiting": w.waiting,
+        "weights": weights(rules.weights),
+        "programmes": {
+            code: {
+                "weights": weights(r.weights or rules.weights),
+                "max_distance_km": r.max_distance_km if r.max_distance_km is not None else rules.max_distance_km,
+                "min_common_slots": r.min_common_slots if r.min_common_slots is not None else rules.min_common_slots,
+            }
+            for code, r in sorted(rules.programme_rules.items())
         },
         "age_rules": {
             code: {
@@ -180,6 +209,7 @@ def candidate_volunteers(session: Session, programme_code: str | None = None) ->
         select(Volunteer)
         .where(
             Volunteer.intake_outcome == IntakeOutcome.GESCHIKT,
+            Volunteer.rescreening_since.is_(None),
             Volunteer.stopped_at.is_(None),
             Volunteer.places_taken < Volunteer.capacity,
         )
@@ -198,7 +228,12 @@ def candidate_volunteers(session: Session, programme_code: str | None = None) ->
 
 
 def waiting_residents(session: Session, programme_code: str | None = None) -> list[Resident]:
-    query = select(Resident).where(Resident.status == ResidentStatus.WACHTEND).order_by(Resident.id)
+    """The residents a run takes: waiting, with the intake talk held (``webapp.rules.may_be_matched``, in SQL)."""
+    query = (
+        select(Resident)
+        .where(Resident.status == ResidentStatus.WACHTEND, Resident.intake_on.is_not(None))
+        .order_by(Resident.id)
+    )
     if programme_code is not None:
         query = query.where(Resident.programme_code == programme_code)
     return list(session.scalars(query))
@@ -211,8 +246,11 @@ class EngineInput:
     volunteers: tuple[matcher.Volunteer, ...]
     residents: tuple[matcher.Resident, ...]
     rules: matcher.MatchRules
-    residents_without_location: tuple[int, ...]
+    #: (id, waiting days) of waiting residents whose postcode area is not in the PC4 table.
+    residents_without_location: tuple[tuple[int, int], ...]
     vog_valid_years: int
+    #: Waiting residents in scope left out because nobody held the intake talk with them yet.
+    residents_without_intake: int = 0
 
 
 def engine_volunteers(
@@ -237,8 +275,20 @@ def load_run_input(
     for row in waiting_residents(session, programme_code):
         converted = to_engine_resident(row, today)
         if converted is None:
-            without_location.append(row.id)
+            without_location.append((row.id, max(0, (today - row.waiting_since).days)))
         else:
             residents.append(converted)
-    rules = match_rules(config, programmes_by_code, excluded_pairs(session))
-    return EngineInput(tuple(volunteers), tuple(residents), rules, tuple(without_location), vog_valid_years)
+    rules = match_rules(config, programmes_by_code, excluded_pairs(session, today=today))
+    without_intake = select(func.count(Resident.id)).where(
+        Resident.status == ResidentStatus.WACHTEND, Resident.intake_on.is_(None)
+    )
+    if programme_code is not None:
+        without_intake = without_intake.where(Resident.programme_code == programme_code)
+    return EngineInput(
+        tuple(volunteers),
+        tuple(residents),
+        rules,
+        tuple(without_location),
+        vog_valid_years,
+        residents_without_intake=int(session.scalar(without_intake) or 0),
+    )

@@ -1,35 +1,47 @@
-"""Loading the invented Rijswijk demo data from seed_data/ (for local use and demonstrations only)."""
+"""Loading the invented Rijswijk demo data from seed_data/ (for local use and demonstrations only).
+
+The people come from the CSV files; their matches are told here as short stories, one for each state a match can
+be in, and played through the same services a coordinator uses (``webapp.services.matches`` for every step),
+dated in the past with their ``today=`` and ``at=`` so that timelines, check-ins and waiting times look real.
+"""
 
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
+from typing import Any
 
+from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from webapp.enums import CheckInMethod, CheckInVerdict, CheckInWith, MatchStatus
 from webapp.models import (
     ConsentBy,
     ConsentMethod,
     Gender,
     IntakeOutcome,
+    Match,
     Organisation,
     OrganisationKind,
     Programme,
     Referral,
     Resident,
     ResidentSource,
+    ResidentStatus,
     Role,
     User,
     VogStatus,
     Volunteer,
+    utcnow,
 )
 from webapp.postcodes import parse_postcode
 from webapp.security import hash_password
-from webapp.services import matches
+from webapp.services import matches, referrals, residents, screening
+from webapp.services.matching import candidates_for
 
 SEED_DIR = Path(__file__).resolve().parent.parent / "seed_data"
 
@@ -41,6 +53,9 @@ class DemoCounts:
     volunteers: int
     residents: int
     matches: int
+    introductions: int = 0
+    active: int = 0
+    ended: int = 0
 
 
 def _rows(name: str) -> Iterator[dict[str, str]]:
@@ -66,7 +81,8 @@ def database_is_empty(session: Session) -> bool:
 
 
 def load_demo_data(session: Session, today: date) -> DemoCounts:
-    """Add the demo organisations, accounts, volunteers, residents and a few matches. Never commits."""
+    """Add the demo organisations, accounts, volunteers, residents, their matches in every state and a few
+    planned intake talks. Never commits; needs the app context (the matching engine reads its settings)."""
     organisations = {
         row["name"]: Organisation(name=row["name"], kind=OrganisationKind(row["kind"]))
         for row in _rows("organisations.csv")
@@ -90,12 +106,29 @@ def load_demo_data(session: Session, today: date) -> DemoCounts:
     volunteers = [volunteer_from_row(row, programmes, coordinator, today) for row in _rows("volunteers.csv")]
     session.add_all(volunteers)
 
-    residents = [resident_from_row(row, programmes, accounts, coordinator, today) for row in _rows("residents.csv")]
-    session.add_all(residents)
+    people = [resident_from_row(row, programmes, accounts, coordinator, today) for row in _rows("residents.csv")]
+    session.add_all(people)
     session.flush()
+    for resident in people:
+        if resident.referral is not None and resident.intake_on is not None:
+            # The referrer sees "in behandeling" from the day of the intake talk, as if it had been recorded then.
+            referrals.refresh_status(session, resident.id, _at(resident.intake_on, 15))
 
-    matches = _a_few_running_matches(session, volunteers, residents, coordinator, today)
-    return DemoCounts(len(organisations), len(accounts), len(volunteers), len(residents), matches)
+    staff = (coordinator, accounts["coordinator2@samen.test"])
+    made = _play_stories(session, STORIES, people, staff, today)
+    _plan_intake_talks(session, volunteers, people, staff, today)
+    session.flush()
+    by_status = {status: sum(1 for m in made if m.status is status) for status in MatchStatus}
+    return DemoCounts(
+        len(organisations),
+        len(accounts),
+        len(volunteers),
+        len(people),
+        len(made),
+        introductions=by_status[MatchStatus.KENNISMAKING],
+        active=by_status[MatchStatus.ACTIEF],
+        ended=by_status[MatchStatus.BEEINDIGD],
+    )
 
 
 def volunteer_from_row(
@@ -147,6 +180,7 @@ def resident_from_row(
     postcode, area = parse_postcode(row["postcode"])
     waiting_since = today - timedelta(days=int(row["waiting_days"]))
     referrer = accounts.get(row["referred_by"])
+    intake_on = _days_ago(today, row["intake_days_ago"])
     resident = Resident(
         first_name=row["first_name"],
         last_name=row["last_name"],
@@ -165,8 +199,8 @@ def resident_from_row(
         notes=row["notes"],
         source=ResidentSource.VERWIJZING if referrer else ResidentSource.COORDINATOR,
         waiting_since=waiting_since,
-        intake_on=waiting_since + timedelta(days=3) if row["intake_done"] == "1" else None,
-        intake_by=coordinator if row["intake_done"] == "1" else None,
+        intake_on=intake_on,
+        intake_by=coordinator if intake_on else None,
         consent_by=ConsentBy.BEWONER,
         consent_on=waiting_since,
         consent_method=ConsentMethod.MONDELING,
@@ -183,34 +217,316 @@ def resident_from_row(
     return resident
 
 
-def _a_few_running_matches(
-    session: Session, volunteers: list[Volunteer], residents: list[Resident], coordinator: User, today: date
-) -> int:
-    """Pair the five longest-waiting residents with intake done to a suitable buddy volunteer in their postcode area,
-    so that the dashboard shows matches that are already running."""
-    made = 0
-    candidates = sorted(
-        (r for r in residents if r.intake_on and r.programme_code == "buddy"), key=lambda r: r.waiting_since
-    )
-    for resident in candidates:
-        volunteer = next(
-            (
-                v
-                for v in volunteers
-                if v.pc4 == resident.pc4
-                and v.intake_outcome is IntakeOutcome.GESCHIKT
-                and v.vog_status is VogStatus.AFGEGEVEN
-                and "buddy" in v.programme_codes
-                and v.places_taken < v.capacity
+# -- the matches: one story for each state ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CheckInStory:
+    """A check-in, ``after_days`` after the start."""
+
+    after_days: int
+    with_whom: CheckInWith = CheckInWith.BEIDEN
+    method: CheckInMethod = CheckInMethod.TELEFOON
+    verdict: CheckInVerdict = CheckInVerdict.GOED
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class EndingStory:
+    """How an active match ended, ``days_ago``."""
+
+    days_ago: int
+    reason: str
+    resident_returns: bool
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Story:
+    """One match's life, in days before today: chosen, the introduction planned (for a day that may lie ahead:
+    negative days ago), its outcome or its cancellation, check-ins, the ending."""
+
+    name: str
+    chosen_days_ago: int
+    planned_days_ago: int | None = None
+    introduction_days_ago: int | None = None
+    introduction_time: time = time(14)
+    place: str = "bij de bewoner thuis"
+    both_yes: bool | None = None
+    cancelled: tuple[int, str] | None = None
+    check_ins: tuple[CheckInStory, ...] = ()
+    ending: EndingStory | None = None
+
+
+# Check-ins fall due 6 weeks, 3, 6 and 12 months after the start (SAMEN_CHECK_IN_SCHEDULE), each with 14 days
+# either side; a match reaches its maximum after 24 months, flagged 60 days before. The stories are dated so that
+# each lands in its state with those defaults.
+STORIES: tuple[Story, ...] = (
+    Story("kennismaking plannen", chosen_days_ago=3),
+    Story("kennismaking plannen", chosen_days_ago=6),
+    Story(
+        "kennismaking gepland",
+        chosen_days_ago=8,
+        planned_days_ago=6,
+        introduction_days_ago=-4,
+        introduction_time=time(10, 30),
+        place="Huis van de Stad, Generaal Spoorlaan",
+    ),
+    Story("uitkomst vastleggen", chosen_days_ago=12, planned_days_ago=10, introduction_days_ago=2),
+    Story("contactmoment nu", chosen_days_ago=55, planned_days_ago=53, introduction_days_ago=45, both_yes=True),
+    Story(
+        "loopt, contactmomenten op tijd",
+        chosen_days_ago=112,
+        planned_days_ago=110,
+        introduction_days_ago=100,
+        both_yes=True,
+        check_ins=(
+            CheckInStory(43, note="Ze wandelen elke dinsdag samen naar de markt."),
+            CheckInStory(95, CheckInWith.BEWONER, CheckInMethod.BEZOEK),
+        ),
+    ),
+    Story(
+        "loopt, contactmomenten op tijd",
+        chosen_days_ago=172,
+        planned_days_ago=170,
+        introduction_days_ago=160,
+        both_yes=True,
+        place="Bibliotheek aan de Vliet",
+        check_ins=(
+            CheckInStory(44, CheckInWith.VRIJWILLIGER),
+            CheckInStory(
+                90,
+                CheckInWith.BEIDEN,
+                CheckInMethod.BEZOEK,
+                CheckInVerdict.ZORGEN,
+                "Bewoner zegt vaker af; volgende keer samen bespreken wat beter past.",
             ),
-            None,
-        )
-        if volunteer is None:
-            continue
-        started = datetime.combine(today - timedelta(days=30 + 7 * made), time(14))
-        matches.match_by_hand(session, resident.id, volunteer.id, coordinator, at=started)
-        made += 1
-        if made == 5:
-            break
+        ),
+    ),
+    Story(
+        "contactmoment te laat",
+        chosen_days_ago=136,
+        planned_days_ago=133,
+        introduction_days_ago=125,
+        both_yes=True,
+        check_ins=(CheckInStory(44, CheckInWith.BEWONER),),
+    ),
+    Story(
+        "alle contactmomenten gedaan",
+        chosen_days_ago=412,
+        planned_days_ago=410,
+        introduction_days_ago=400,
+        both_yes=True,
+        check_ins=(
+            CheckInStory(42),
+            CheckInStory(91, CheckInWith.VRIJWILLIGER, CheckInMethod.EMAIL),
+            CheckInStory(180, CheckInWith.BEIDEN, CheckInMethod.BEZOEK),
+            CheckInStory(366, note="Een jaar samen; ze koken om de week bij elkaar."),
+        ),
+    ),
+    Story(
+        "bijna op de maximale duur",
+        chosen_days_ago=718,
+        planned_days_ago=715,
+        introduction_days_ago=705,
+        both_yes=True,
+        place="Buurthuis De Bron",
+        check_ins=(
+            CheckInStory(43),
+            CheckInStory(92, CheckInWith.BEWONER),
+            CheckInStory(184, CheckInWith.BEIDEN, CheckInMethod.BEZOEK),
+            CheckInStory(368),
+            CheckInStory(545, note="Ze willen graag samen verder; rond de twee jaar een eindgesprek plannen."),
+        ),
+    ),
+    Story("geen klik", chosen_days_ago=40, planned_days_ago=38, introduction_days_ago=33, both_yes=False),
+    Story(
+        "kennismaking geannuleerd",
+        chosen_days_ago=28,
+        planned_days_ago=27,
+        introduction_days_ago=20,
+        cancelled=(22, "De bewoner is opgenomen in het ziekenhuis; na het herstel opnieuw bekijken."),
+    ),
+    Story(
+        "beëindigd: doel bereikt",
+        chosen_days_ago=200,
+        planned_days_ago=198,
+        introduction_days_ago=190,
+        both_yes=True,
+        check_ins=(
+            CheckInStory(42),
+            CheckInStory(91, CheckInWith.BEWONER, CheckInMethod.BEZOEK),
+            CheckInStory(182, note="Mevrouw gaat nu zelf twee keer per week naar de inloop in het buurthuis."),
+        ),
+        ending=EndingStory(6, "doel_bereikt", resident_returns=False),
+    ),
+    Story(
+        "beëindigd: verhuisd",
+        chosen_days_ago=160,
+        planned_days_ago=158,
+        introduction_days_ago=150,
+        both_yes=True,
+        check_ins=(CheckInStory(41), CheckInStory(95, CheckInWith.VRIJWILLIGER)),
+        ending=EndingStory(
+            25,
+            "verhuisd",
+            resident_returns=True,
+            note="Woont een paar maanden bij de dochter in Zoetermeer; daarna graag een nieuw maatje.",
+        ),
+    ),
+    Story(
+        "beëindigd: zorgen over veiligheid",
+        chosen_days_ago=92,
+        planned_days_ago=90,
+        introduction_days_ago=80,
+        both_yes=True,
+        check_ins=(
+            CheckInStory(
+                43,
+                CheckInWith.BEWONER,
+                CheckInMethod.BEZOEK,
+                CheckInVerdict.ZORGEN,
+                "Bewoner vertelde dat het maatje om geld vroeg.",
+            ),
+        ),
+        ending=EndingStory(
+            9,
+            "veiligheid",
+            resident_returns=True,
+            note="De bewoner voelde zich onder druk gezet om geld te lenen. Gesprek met de vrijwilliger volgt.",
+        ),
+    ),
+)
+
+
+def _at(day: date, hour: int, minute: int = 0) -> datetime:
+    """A moment on ``day`` (naive UTC, as stored), never later than now: a step dated today happened already."""
+    return min(datetime.combine(day, time(hour, minute)), utcnow())
+
+
+@dataclass
+class _Cast:
+    """Who is still free to play a part: each person has one story, so no one's timeline overlaps another's."""
+
+    residents: list[Resident]
+    used_volunteers: set[int] = field(default_factory=set)
+    used_residents: set[int] = field(default_factory=set)
+
+
+def _pair_for(session: Session, cast: _Cast, config: Mapping[str, Any], chosen_on: date) -> tuple[Resident, int]:
+    """The longest-waiting resident (intake talk held before ``chosen_on``) with a volunteer the engine finds
+    feasible on that day, screened and signed up before it; the best-ranked such volunteer."""
+    waiting = sorted(
+        (
+            r
+            for r in cast.residents
+            if r.id not in cast.used_residents
+            and r.status is ResidentStatus.WACHTEND
+            and r.intake_on is not None
+            and r.intake_on < chosen_on
+        ),
+        key=lambda r: (r.waiting_since, r.id),
+    )
+    for resident in waiting:
+        ranked = candidates_for(session, resident.id, config, k=10, today=chosen_on).candidates
+        for candidate in ranked:
+            volunteer = candidate.volunteer
+            if (
+                volunteer.id not in cast.used_volunteers
+                and volunteer.created_at.date() <= chosen_on
+                and volunteer.intake_on is not None
+                and volunteer.intake_on < chosen_on
+            ):
+                return resident, volunteer.id
+    raise LookupError(f"no demo pair for a match chosen on {chosen_on}")
+
+
+def _play(session: Session, story: Story, resident: Resident, volunteer_id: int, by: User, today: date) -> Match:
+    """Take one pair through its story, step by step, each step dated on its day."""
+
+    def day(days_ago: int) -> date:
+        return today - timedelta(days=days_ago)
+
+    chosen_on = day(story.chosen_days_ago)
+    match = matches.match_by_hand(session, resident.id, volunteer_id, by, at=_at(chosen_on, 9, 30))
+    if story.planned_days_ago is None or story.introduction_days_ago is None:
+        return match
+    planned_on = day(story.planned_days_ago)
+    introduction_on = day(story.introduction_days_ago)
+    introduction = matches.Introduction(introduction_on, story.introduction_time, story.place, coordinator_joins=True)
+    matches.plan_introduction(session, match.id, by, introduction, today=planned_on, at=_at(planned_on, 10))
+    if story.cancelled is not None:
+        cancelled_days_ago, note = story.cancelled
+        cancelled_on = day(cancelled_days_ago)
+        return matches.cancel_introduction(session, match.id, by, note, today=cancelled_on, at=_at(cancelled_on, 11))
+    if story.both_yes is None:
+        return match
+    outcome_at = _at(introduction_on, 16)
+    match = matches.record_outcome(
+        session,
+        match.id,
+        by,
+        both_yes=story.both_yes,
+        started_on=introduction_on if story.both_yes else None,
+        today=introduction_on,
+        at=outcome_at,
+    )
+    for check_in in story.check_ins:
+        held_on = introduction_on + timedelta(days=check_in.after_days)
+        record = matches.CheckInRecord(held_on, check_in.with_whom, check_in.method, check_in.verdict, check_in.note)
+        matches.record_check_in(session, match.id, by, record, today=held_on, at=_at(held_on, 15))
+    if story.ending is not None:
+        ended_on = day(story.ending.days_ago)
+        ending = matches.Ending(story.ending.reason, ended_on, story.ending.note, story.ending.resident_returns)
+        match = matches.end_match(session, match.id, by, ending, today=ended_on, at=_at(ended_on, 11))
+    return match
+
+
+def _play_stories(
+    session: Session, stories: Sequence[Story], people: list[Resident], staff: Sequence[User], today: date
+) -> list[Match]:
+    """Play the stories, the oldest first, each with the longest-waiting resident who has a feasible volunteer
+    (as a coordinator would choose): the long matches go to the residents who signed up long ago."""
+    cast = _Cast(people)
+    config = current_app.config
+    made = []
+    oldest_first = sorted(enumerate(stories), key=lambda item: -item[1].chosen_days_ago)
+    for index, story in oldest_first:
+        resident, volunteer_id = _pair_for(session, cast, config, today - timedelta(days=story.chosen_days_ago))
+        cast.used_residents.add(resident.id)
+        cast.used_volunteers.add(volunteer_id)
+        made.append(_play(session, story, resident, volunteer_id, staff[index % len(staff)], today))
     session.flush()
+    for match in made:
+        session.refresh(match)
     return made
+
+
+def _plan_intake_talks(
+    session: Session, volunteers: list[Volunteer], people: list[Resident], staff: Sequence[User], today: date
+) -> None:
+    """A few intake talks on the calendar: with the two oldest referrals nobody had spoken to yet, with the
+    volunteer who signed up first and still waits, and with the volunteer sent back to screening."""
+    coordinator = staff[0]
+    not_contacted = sorted(
+        (
+            r
+            for r in people
+            if r.referral is not None
+            and r.status is ResidentStatus.WACHTEND
+            and r.intake_on is None
+            and r.intake_planned_on is None
+        ),
+        key=lambda r: (r.created_at, r.id),
+    )
+    for resident, days_ahead, at in zip(not_contacted[:2], (2, 6), (time(10, 30), time(14)), strict=False):
+        residents.plan_intake(session, coordinator, resident, today + timedelta(days=days_ahead), at, on=today)
+
+    awaiting = sorted(
+        (v for v in volunteers if v.intake_outcome is None and v.stopped_at is None), key=lambda v: (v.created_at, v.id)
+    )
+    to_rescreen = [v for v in volunteers if v.rescreening_since is not None]
+    for volunteer, days_ahead in zip([*awaiting[:1], *to_rescreen], (1, 3, 4, 5), strict=False):
+        screening.plan_intake(
+            session, volunteer, coordinator, today + timedelta(days=days_ahead), volunteer.version, today=today
+        )

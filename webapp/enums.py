@@ -46,7 +46,10 @@ class VogStatus(enum.StrEnum):
 
 
 class ResidentStatus(enum.StrEnum):
+    """Where a resident is: on the waiting list, getting to know a proposed buddy, matched, or closed."""
+
     WACHTEND = "wachtend"
+    KENNISMAKING = "kennismaking"
     GEKOPPELD = "gekoppeld"
     AFGESLOTEN = "afgesloten"
 
@@ -78,18 +81,80 @@ class ProposalStatus(enum.StrEnum):
     VERVALLEN = "vervallen"
 
 
-class RejectionReason(enum.StrEnum):
-    PAST_NIET = "past_niet"
-    AFSTAND = "afstand"
-    TIJDEN = "tijden"
-    WENS_BEWONER = "wens_bewoner"
-    WENS_VRIJWILLIGER = "wens_vrijwilliger"
-    ANDERS = "anders"
-
-
 class MatchStatus(enum.StrEnum):
+    """A match's life: the introduction meeting (kennismaking), then active from the day both said yes, then
+    ended (after a no at the introduction, a cancelled introduction, or an ending)."""
+
+    KENNISMAKING = "kennismaking"
     ACTIEF = "actief"
     BEEINDIGD = "beeindigd"
+
+
+class MatchEventKind(enum.StrEnum):
+    """The steps of a match's timeline."""
+
+    GOEDGEKEURD = "goedgekeurd"
+    ZELF_GEKOZEN = "zelf_gekozen"
+    KENNISMAKING_GEPLAND = "kennismaking_gepland"
+    KENNISMAKING_VERZET = "kennismaking_verzet"
+    GESTART = "gestart"
+    GEEN_KLIK = "geen_klik"
+    KENNISMAKING_GEANNULEERD = "kennismaking_geannuleerd"
+    CONTACTMOMENT = "contactmoment"
+    BEEINDIGD = "beeindigd"
+
+
+class CheckInWith(enum.StrEnum):
+    BEWONER = "bewoner"
+    VRIJWILLIGER = "vrijwilliger"
+    BEIDEN = "beiden"
+
+
+class CheckInMethod(enum.StrEnum):
+    TELEFOON = "telefoon"
+    BEZOEK = "bezoek"
+    EMAIL = "email"
+
+
+class CheckInVerdict(enum.StrEnum):
+    """How the match goes, as the coordinator heard it."""
+
+    GOED = "goed"
+    ZORGEN = "zorgen"
+    STOPPEN = "stoppen"
+
+
+class MatchStep(enum.StrEnum):
+    """What a coordinator can do next with a match (see ``webapp.rules.allowed_steps``)."""
+
+    PLAN_INTRODUCTION = "plan_introduction"
+    MOVE_INTRODUCTION = "move_introduction"
+    RECORD_OUTCOME = "record_outcome"
+    CANCEL_INTRODUCTION = "cancel_introduction"
+    CHECK_IN = "check_in"
+    END = "end"
+
+
+class Attention(enum.StrEnum):
+    """What a match asks of its coordinator now, most urgent first (the order of the list page and the week)."""
+
+    CHECK_IN_OVERDUE = "contactmoment_te_laat"
+    RECORD_OUTCOME = "uitkomst_vastleggen"
+    PLAN_INTRODUCTION = "kennismaking_plannen"
+    ENDING_TALK = "eindgesprek"
+    CHECK_IN_DUE = "contactmoment_nu"
+    INTRODUCTION_PLANNED = "kennismaking_gepland"
+    ON_TRACK = "loopt"
+    ENDED = "beeindigd"
+
+
+class CheckInState(enum.StrEnum):
+    """Where a match stands with its check-ins (contactmomenten) today."""
+
+    NOT_YET = "not_yet"
+    DUE = "due"
+    OVERDUE = "overdue"
+    ALL_DONE = "all_done"
 
 
 class ReferralStatus(enum.StrEnum):
@@ -103,7 +168,18 @@ class ReferralStatus(enum.StrEnum):
 
 #: THE definition of which match statuses hold a volunteer's place and the resident: the capacity counter
 #: (``Volunteer.places_taken``), the partial unique index on the resident's match and eligibility all follow it.
-PLACE_HOLDING_MATCH_STATUSES: frozenset[MatchStatus] = frozenset({MatchStatus.ACTIEF})
+PLACE_HOLDING_MATCH_STATUSES: frozenset[MatchStatus] = frozenset({MatchStatus.KENNISMAKING, MatchStatus.ACTIEF})
+
+#: The resident's status while they hold a match in each place-holding status.
+RESIDENT_STATUS_FOR_MATCH: dict[MatchStatus, ResidentStatus] = {
+    MatchStatus.KENNISMAKING: ResidentStatus.KENNISMAKING,
+    MatchStatus.ACTIEF: ResidentStatus.GEKOPPELD,
+}
+
+#: The codes of the two end reasons the introduction itself uses (seeded by migration 0003, never offered for an
+#: ending and never deactivated).
+NO_CLICK_AT_INTRODUCTION = "geen_klik_kennismaking"
+INTRODUCTION_CANCELLED = "kennismaking_geannuleerd"
 
 
 def place_holding_sql(column: str = "status") -> str:

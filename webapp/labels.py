@@ -8,20 +8,26 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, Protocol
 
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from wtforms.fields.choices import SelectChoice
 
 from webapp.enums import (
+    Attention,
+    CheckInMethod,
+    CheckInState,
+    CheckInVerdict,
+    CheckInWith,
     ConsentBy,
     ConsentMethod,
     IntakeOutcome,
+    MatchEventKind,
     MatchStatus,
     OrganisationKind,
     ProposalStatus,
     ReferralStatus,
-    RejectionReason,
     ResidentSource,
     ResidentStatus,
     Role,
@@ -33,6 +39,7 @@ from webapp.enums import (
 _LABELS: dict[type[enum.Enum], Mapping[Any, Any]] = {
     ResidentStatus: {
         ResidentStatus.WACHTEND: _l("wachtend"),
+        ResidentStatus.KENNISMAKING: _l("kennismaking"),
         ResidentStatus.GEKOPPELD: _l("gekoppeld"),
         ResidentStatus.AFGESLOTEN: _l("afgesloten"),
     },
@@ -43,8 +50,51 @@ _LABELS: dict[type[enum.Enum], Mapping[Any, Any]] = {
         ProposalStatus.VERVALLEN: _l("vervallen"),
     },
     MatchStatus: {
+        MatchStatus.KENNISMAKING: _l("kennismaking"),
         MatchStatus.ACTIEF: _l("actief"),
         MatchStatus.BEEINDIGD: _l("beëindigd"),
+    },
+    MatchEventKind: {
+        MatchEventKind.GOEDGEKEURD: _l("Voorstel goedgekeurd"),
+        MatchEventKind.ZELF_GEKOZEN: _l("Maatje zelf gekozen"),
+        MatchEventKind.KENNISMAKING_GEPLAND: _l("Kennismaking gepland"),
+        MatchEventKind.KENNISMAKING_VERZET: _l("Kennismaking verzet"),
+        MatchEventKind.GESTART: _l("Beiden zeiden ja: de koppeling is actief"),
+        MatchEventKind.GEEN_KLIK: _l("Geen klik bij kennismaking"),
+        MatchEventKind.KENNISMAKING_GEANNULEERD: _l("Kennismaking geannuleerd"),
+        MatchEventKind.CONTACTMOMENT: _l("Contactmoment"),
+        MatchEventKind.BEEINDIGD: _l("Koppeling beëindigd"),
+    },
+    CheckInWith: {
+        CheckInWith.BEWONER: _l("de bewoner"),
+        CheckInWith.VRIJWILLIGER: _l("de vrijwilliger"),
+        CheckInWith.BEIDEN: _l("beiden"),
+    },
+    CheckInMethod: {
+        CheckInMethod.TELEFOON: _l("telefoon"),
+        CheckInMethod.BEZOEK: _l("bezoek"),
+        CheckInMethod.EMAIL: _l("e-mail"),
+    },
+    CheckInVerdict: {
+        CheckInVerdict.GOED: _l("gaat goed"),
+        CheckInVerdict.ZORGEN: _l("zorgen"),
+        CheckInVerdict.STOPPEN: _l("wil stoppen"),
+    },
+    Attention: {
+        Attention.CHECK_IN_OVERDUE: _l("contactmoment te laat"),
+        Attention.RECORD_OUTCOME: _l("uitkomst kennismaking vastleggen"),
+        Attention.PLAN_INTRODUCTION: _l("kennismaking plannen"),
+        Attention.ENDING_TALK: _l("eindgesprek: maximale duur bijna bereikt"),
+        Attention.CHECK_IN_DUE: _l("contactmoment nu"),
+        Attention.INTRODUCTION_PLANNED: _l("kennismaking gepland"),
+        Attention.ON_TRACK: _l("loopt"),
+        Attention.ENDED: _l("beëindigd"),
+    },
+    CheckInState: {
+        CheckInState.NOT_YET: _l("contactmoment gepland"),
+        CheckInState.DUE: _l("contactmoment nu"),
+        CheckInState.OVERDUE: _l("contactmoment te laat"),
+        CheckInState.ALL_DONE: _l("alle contactmomenten gehad"),
     },
     ReferralStatus: {
         ReferralStatus.ONTVANGEN: _l("ontvangen"),
@@ -66,14 +116,6 @@ _LABELS: dict[type[enum.Enum], Mapping[Any, Any]] = {
         VogStatus.AANGEVRAAGD: _l("aangevraagd"),
         VogStatus.AFGEGEVEN: _l("afgegeven"),
         VogStatus.AFGEWEZEN: _l("afgewezen"),
-    },
-    RejectionReason: {
-        RejectionReason.PAST_NIET: _l("Ze passen niet bij elkaar"),
-        RejectionReason.AFSTAND: _l("Te ver weg van elkaar"),
-        RejectionReason.TIJDEN: _l("De tijden passen in de praktijk niet"),
-        RejectionReason.WENS_BEWONER: _l("De bewoner wil dit niet"),
-        RejectionReason.WENS_VRIJWILLIGER: _l("De vrijwilliger wil dit niet"),
-        RejectionReason.ANDERS: _l("Anders"),
     },
     Role: {
         Role.COORDINATOR: _l("coördinator"),
@@ -107,6 +149,7 @@ _LABELS: dict[type[enum.Enum], Mapping[Any, Any]] = {
 _BADGE_KINDS: dict[type[enum.Enum], Mapping[Any, str]] = {
     ResidentStatus: {
         ResidentStatus.WACHTEND: "warn",
+        ResidentStatus.KENNISMAKING: "info",
         ResidentStatus.GEKOPPELD: "ok",
         ResidentStatus.AFGESLOTEN: "neutral",
     },
@@ -116,7 +159,24 @@ _BADGE_KINDS: dict[type[enum.Enum], Mapping[Any, str]] = {
         ProposalStatus.AFGEWEZEN: "bad",
         ProposalStatus.VERVALLEN: "neutral",
     },
-    MatchStatus: {MatchStatus.ACTIEF: "ok", MatchStatus.BEEINDIGD: "neutral"},
+    MatchStatus: {MatchStatus.KENNISMAKING: "info", MatchStatus.ACTIEF: "ok", MatchStatus.BEEINDIGD: "neutral"},
+    CheckInVerdict: {CheckInVerdict.GOED: "ok", CheckInVerdict.ZORGEN: "warn", CheckInVerdict.STOPPEN: "bad"},
+    Attention: {
+        Attention.CHECK_IN_OVERDUE: "bad",
+        Attention.RECORD_OUTCOME: "warn",
+        Attention.PLAN_INTRODUCTION: "warn",
+        Attention.ENDING_TALK: "warn",
+        Attention.CHECK_IN_DUE: "info",
+        Attention.INTRODUCTION_PLANNED: "info",
+        Attention.ON_TRACK: "ok",
+        Attention.ENDED: "neutral",
+    },
+    CheckInState: {
+        CheckInState.NOT_YET: "neutral",
+        CheckInState.DUE: "warn",
+        CheckInState.OVERDUE: "bad",
+        CheckInState.ALL_DONE: "ok",
+    },
     ReferralStatus: {
         ReferralStatus.ONTVANGEN: "neutral",
         ReferralStatus.IN_BEHANDELING: "info",
@@ -130,7 +190,8 @@ _BADGE_KINDS: dict[type[enum.Enum], Mapping[Any, str]] = {
 _EXPLANATIONS: dict[ReferralStatus, Any] = {
     ReferralStatus.ONTVANGEN: _l("Welzijn Rijswijk heeft de verwijzing ontvangen. Een coördinator neemt contact op."),
     ReferralStatus.IN_BEHANDELING: _l(
-        "Een coördinator heeft met de bewoner gesproken en zoekt een passende vrijwilliger."
+        "Een coördinator heeft contact met de bewoner en zoekt een passende vrijwilliger, of de bewoner maakt al "
+        "kennis met een vrijwilliger."
     ),
     ReferralStatus.GEKOPPELD: _l("De bewoner is gekoppeld aan een vrijwilliger."),
     ReferralStatus.AFGESLOTEN: _l("De aanmelding is afgesloten. Neem contact op met Welzijn Rijswijk voor vragen."),
@@ -155,6 +216,22 @@ def badge_kind(member: enum.Enum) -> str:
 def referral_explanation(status: ReferralStatus) -> str:
     """A sentence for the referrer about what a status means."""
     return str(_EXPLANATIONS[status])
+
+
+class ListedReason(Protocol):
+    """An admin-managed reason (rejection or ending): a Dutch label and, when filled in, an English one."""
+
+    label: str
+    label_en: str
+
+
+def reason_label(reason: ListedReason | None) -> str:
+    """An admin-managed reason's label in the visitor's language (the Dutch one when no English one is set)."""
+    if reason is None:
+        return ""
+    if reason.label_en and str(get_locale() or "nl") == "en":
+        return reason.label_en
+    return reason.label
 
 
 def choices_for(members: Iterable[enum.Enum]) -> list[SelectChoice]:

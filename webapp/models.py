@@ -13,7 +13,7 @@ The enumerations live in ``webapp.enums`` (no Flask, no database) and are re-exp
 from __future__ import annotations
 
 import enum
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from typing import Any, ClassVar
 
 from flask_login import UserMixin
@@ -30,6 +30,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    Time,
     UniqueConstraint,
     text,
 )
@@ -40,14 +41,18 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from webapp.enums import (
     PLACE_HOLDING_MATCH_STATUSES,
+    CheckInMethod,
+    CheckInVerdict,
+    CheckInWith,
     ConsentBy,
     ConsentMethod,
     Gender,
     IntakeOutcome,
+    MatchEventKind,
     MatchStatus,
     OrganisationKind,
     ProposalStatus,
-    RejectionReason,
+    ReferralStatus,
     ResidentSource,
     ResidentStatus,
     Role,
@@ -59,11 +64,18 @@ from webapp.extensions import db
 
 __all__ = [
     "AuditEvent",
+    "CheckIn",
+    "CheckInMethod",
+    "CheckInVerdict",
+    "CheckInWith",
     "ConsentBy",
     "ConsentMethod",
+    "EndReason",
     "Gender",
     "IntakeOutcome",
     "Match",
+    "MatchEvent",
+    "MatchEventKind",
     "MatchRun",
     "MatchStatus",
     "Organisation",
@@ -72,6 +84,7 @@ __all__ = [
     "Proposal",
     "ProposalStatus",
     "Referral",
+    "ReferralStatus",
     "RejectionReason",
     "Resident",
     "ResidentSource",
@@ -144,9 +157,19 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
 
 
 class Programme(db.Model):  # type: ignore[name-defined,misc]
-    """A programme's policy: whether volunteers need a VOG, and age bounds per side (None: open)."""
+    """A programme's policy: whether volunteers need a VOG, age bounds per side (None: open), and the engine's
+    rules for its residents (weights, distance limit, common slots), all managed by admins."""
 
     __tablename__ = "programmes"
+    __table_args__ = (
+        CheckConstraint(
+            "weight_distance >= 0 AND weight_interests >= 0 AND weight_availability >= 0 AND weight_waiting >= 0 "
+            "AND weight_distance + weight_interests + weight_availability + weight_waiting > 0",
+            name="weights_valid",
+        ),
+        CheckConstraint("max_distance_km > 0 AND max_distance_km <= 50", name="distance_valid"),
+        CheckConstraint("min_common_slots >= 0 AND min_common_slots <= 21", name="slots_valid"),
+    )
 
     code: Mapped[str] = mapped_column(String(40), primary_key=True)
     sort_order: Mapped[int] = mapped_column(default=0)
@@ -156,6 +179,13 @@ class Programme(db.Model):  # type: ignore[name-defined,misc]
     volunteer_max_age: Mapped[int | None]
     resident_min_age: Mapped[int | None]
     resident_max_age: Mapped[int | None]
+    # The engine's rules for this programme's residents, set by admins (the weights are relative).
+    weight_distance: Mapped[float] = mapped_column(Float, default=0.35)
+    weight_interests: Mapped[float] = mapped_column(Float, default=0.30)
+    weight_availability: Mapped[float] = mapped_column(Float, default=0.20)
+    weight_waiting: Mapped[float] = mapped_column(Float, default=0.15)
+    max_distance_km: Mapped[float] = mapped_column(Float, default=5.0)
+    min_common_slots: Mapped[int] = mapped_column(default=1)
 
 
 volunteer_programmes = Table(
@@ -200,6 +230,9 @@ class Volunteer(db.Model):  # type: ignore[name-defined,misc]
     intake_on: Mapped[date | None] = mapped_column(Date)
     intake_notes: Mapped[str] = mapped_column(Text, default="")
     intake_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    intake_planned_on: Mapped[date | None] = mapped_column(Date)
+    # Set when a match ended over a safety concern: not eligible until an intake talk on or after this day.
+    rescreening_since: Mapped[date | None] = mapped_column(Date)
     vog_status: Mapped[VogStatus] = mapped_column(_enum(VogStatus), default=VogStatus.NIET_AANGEVRAAGD)
     vog_requested_on: Mapped[date | None] = mapped_column(Date)
     vog_issued_on: Mapped[date | None] = mapped_column(Date)
@@ -255,9 +288,13 @@ class Resident(db.Model):  # type: ignore[name-defined,misc]
     notes: Mapped[str] = mapped_column(Text, default="")  # coordinators only, never shown to referrers
     source: Mapped[ResidentSource] = mapped_column(_enum(ResidentSource))
     status: Mapped[ResidentStatus] = mapped_column(_enum(ResidentStatus), default=ResidentStatus.WACHTEND, index=True)
+    # Time spent in an active match does not count as waiting: an ending moves this day forward by that time.
     waiting_since: Mapped[date] = mapped_column(Date)
     intake_on: Mapped[date | None] = mapped_column(Date)
     intake_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    intake_planned_on: Mapped[date | None] = mapped_column(Date)
+    intake_planned_at: Mapped[time | None] = mapped_column(Time)
+    intake_planned_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     closed_at: Mapped[datetime | None] = mapped_column(DateTime)
     closed_reason: Mapped[str] = mapped_column(Text, default="")
 
@@ -273,6 +310,7 @@ class Resident(db.Model):  # type: ignore[name-defined,misc]
     programme: Mapped[Programme] = relationship()
     referral: Mapped[Referral | None] = relationship(back_populates="resident", uselist=False)
     intake_by: Mapped[User | None] = relationship(foreign_keys=[intake_by_id])
+    intake_planned_by: Mapped[User | None] = relationship(foreign_keys=[intake_planned_by_id])
     consent_recorded_by: Mapped[User] = relationship(foreign_keys=[consent_recorded_by_id])
 
     __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": version}
@@ -293,6 +331,11 @@ class Referral(db.Model):  # type: ignore[name-defined,misc]
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
     reason: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    # The minimal status the referrer sees, kept by webapp.services.referrals.refresh_status whenever its
+    # inputs change (the rule is webapp.rules.referral_status), and when it last changed.
+    status: Mapped[ReferralStatus] = mapped_column(_enum(ReferralStatus), default=ReferralStatus.ONTVANGEN, index=True)
+    status_changed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     resident: Mapped[Resident] = relationship(back_populates="referral")
     referrer: Mapped[User] = relationship()
@@ -341,13 +384,20 @@ class Proposal(db.Model):  # type: ignore[name-defined,misc]
     status: Mapped[ProposalStatus] = mapped_column(_enum(ProposalStatus), default=ProposalStatus.OPEN, index=True)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     decided_at: Mapped[datetime | None] = mapped_column(DateTime)
-    rejection_reason: Mapped[RejectionReason | None] = mapped_column(_enum(RejectionReason))
+    rejection_reason_code: Mapped[str | None] = mapped_column(ForeignKey("rejection_reasons.code"))
     rejection_note: Mapped[str] = mapped_column(Text, default="")
+    # The last day a rejection keeps the pair apart (None: for good), fixed when the rejection was made.
+    excluded_until: Mapped[date | None] = mapped_column(Date)
+    rejection_undone_at: Mapped[datetime | None] = mapped_column(DateTime)
+    rejection_undone_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    rejection_undo_note: Mapped[str] = mapped_column(Text, default="")
 
     run: Mapped[MatchRun] = relationship(back_populates="proposals")
     volunteer: Mapped[Volunteer] = relationship()
     resident: Mapped[Resident] = relationship()
-    decided_by: Mapped[User | None] = relationship()
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+    rejection_reason: Mapped[RejectionReason | None] = relationship()
+    rejection_undone_by: Mapped[User | None] = relationship(foreign_keys=[rejection_undone_by_id])
 
 
 class RunWaitingResident(db.Model):  # type: ignore[name-defined,misc]
@@ -360,13 +410,50 @@ class RunWaitingResident(db.Model):  # type: ignore[name-defined,misc]
     resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id"), index=True)
     feasible_volunteers: Mapped[int] = mapped_column(default=0)
     reasons: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    waiting_days: Mapped[int] = mapped_column(default=0, server_default=text("0"))  # at the time of the run
 
     run: Mapped[MatchRun] = relationship(back_populates="waiting")
     resident: Mapped[Resident] = relationship()
 
 
+class RejectionReason(db.Model):  # type: ignore[name-defined,misc]
+    """Why a coordinator rejected a proposal, from a list admins manage; it keeps the pair apart for
+    ``exclusion_days`` (None: for good)."""
+
+    __tablename__ = "rejection_reasons"
+    __table_args__ = (CheckConstraint("exclusion_days IS NULL OR exclusion_days > 0", name="exclusion_days_positive"),)
+
+    code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    label: Mapped[str] = mapped_column(String(120))
+    label_en: Mapped[str] = mapped_column(String(120), default="")
+    exclusion_days: Mapped[int | None]
+    needs_note: Mapped[bool] = mapped_column(default=False)
+    active: Mapped[bool] = mapped_column(default=True)
+    sort_order: Mapped[int] = mapped_column(default=0)
+
+
+class EndReason(db.Model):  # type: ignore[name-defined,misc]
+    """Why a match ended, from a list admins manage; two reasons belong to the introduction and are fixed."""
+
+    __tablename__ = "end_reasons"
+
+    code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    label: Mapped[str] = mapped_column(String(120))
+    label_en: Mapped[str] = mapped_column(String(120), default="")
+    needs_note: Mapped[bool] = mapped_column(default=False)
+    # A safety concern: the volunteer goes back to screening.
+    rescreen_volunteer: Mapped[bool] = mapped_column(default=False)
+    # The resident cannot go back on the waiting list (e.g. they died).
+    closes_resident: Mapped[bool] = mapped_column(default=False)
+    # Used by the introduction's outcome and cancellation; not offered for an ending.
+    for_introduction: Mapped[bool] = mapped_column(default=False)
+    active: Mapped[bool] = mapped_column(default=True)
+    sort_order: Mapped[int] = mapped_column(default=0)
+
+
 class Match(db.Model):  # type: ignore[name-defined,misc]
-    """An approved pair. At most one place-holding match per resident, enforced by a partial unique index."""
+    """An approved pair, from the introduction to its end. At most one place-holding match per resident, enforced
+    by a partial unique index; only webapp.services.matches writes it."""
 
     __tablename__ = "matches"
     __table_args__ = (
@@ -383,16 +470,35 @@ class Match(db.Model):  # type: ignore[name-defined,misc]
     volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteers.id"), index=True)
     resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id"), index=True)
     proposal_id: Mapped[int | None] = mapped_column(ForeignKey("proposals.id"))
-    status: Mapped[MatchStatus] = mapped_column(_enum(MatchStatus), default=MatchStatus.ACTIEF)
+    # The run on whose page the pair was approved or chosen by hand (None: chosen outside a run).
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("match_runs.id", ondelete="SET NULL"), index=True)
+    status: Mapped[MatchStatus] = mapped_column(_enum(MatchStatus), default=MatchStatus.KENNISMAKING, index=True)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    version: Mapped[int] = mapped_column(default=1, server_default=text("1"))
+
+    introduction_on: Mapped[date | None] = mapped_column(Date)
+    introduction_at: Mapped[time | None] = mapped_column(Time)
+    introduction_place: Mapped[str] = mapped_column(String(200), default="")
+    coordinator_joins: Mapped[bool] = mapped_column(default=False)
+    started_on: Mapped[date | None] = mapped_column(Date)
+
+    ended_on: Mapped[date | None] = mapped_column(Date)
     ended_at: Mapped[datetime | None] = mapped_column(DateTime)
-    end_reason: Mapped[str] = mapped_column(Text, default="")
+    ended_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    end_reason_code: Mapped[str | None] = mapped_column(ForeignKey("end_reasons.code"))
+    end_note: Mapped[str] = mapped_column(Text, default="")
+    resident_returned: Mapped[bool | None]
 
     volunteer: Mapped[Volunteer] = relationship()
     resident: Mapped[Resident] = relationship()
     proposal: Mapped[Proposal | None] = relationship()
-    created_by: Mapped[User] = relationship()
+    run: Mapped[MatchRun | None] = relationship()
+    created_by: Mapped[User] = relationship(foreign_keys=[created_by_id])
+    ended_by: Mapped[User | None] = relationship(foreign_keys=[ended_by_id])
+    end_reason: Mapped[EndReason | None] = relationship()
+    check_ins: Mapped[list[CheckIn]] = relationship(back_populates="match", order_by="CheckIn.held_on")
+    events: Mapped[list[MatchEvent]] = relationship(back_populates="match", order_by="MatchEvent.id")
 
     @hybrid_property
     def holds_place(self) -> bool:
@@ -403,6 +509,44 @@ class Match(db.Model):  # type: ignore[name-defined,misc]
     @classmethod
     def _holds_place_expression(cls) -> ColumnElement[bool]:
         return cls.status.in_([status.value for status in PLACE_HOLDING_MATCH_STATUSES])
+
+
+class CheckIn(db.Model):  # type: ignore[name-defined,misc]
+    """A contactmoment: the coordinator spoke with the resident, the volunteer or both about how it goes."""
+
+    __tablename__ = "check_ins"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    match_id: Mapped[int] = mapped_column(ForeignKey("matches.id", ondelete="CASCADE"), index=True)
+    held_on: Mapped[date] = mapped_column(Date)
+    with_whom: Mapped[CheckInWith] = mapped_column(_enum(CheckInWith))
+    method: Mapped[CheckInMethod] = mapped_column(_enum(CheckInMethod))
+    verdict: Mapped[CheckInVerdict] = mapped_column(_enum(CheckInVerdict))
+    note: Mapped[str] = mapped_column(Text, default="")  # coordinators only
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    match: Mapped[Match] = relationship(back_populates="check_ins")
+    recorded_by: Mapped[User] = relationship()
+
+
+class MatchEvent(db.Model):  # type: ignore[name-defined,misc]
+    """One step in a match's timeline: what happened, who did it and when (``detail``: dates, place, reason
+    code; never free text, which stays on the match or check-in)."""
+
+    __tablename__ = "match_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    match_id: Mapped[int] = mapped_column(ForeignKey("matches.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[MatchEventKind] = mapped_column(_enum(MatchEventKind))
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    check_in_id: Mapped[int | None] = mapped_column(ForeignKey("check_ins.id", ondelete="CASCADE"))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    match: Mapped[Match] = relationship(back_populates="events")
+    by: Mapped[User | None] = relationship()
+    check_in: Mapped[CheckIn | None] = relationship()
 
 
 class AuditEvent(db.Model):  # type: ignore[name-defined,misc]

@@ -30,15 +30,18 @@ def blocker_text(blocker: Blocker, vog_valid_years: int) -> str:
     if blocker is Blocker.PROGRAMME_INACTIVE:
         return _("Dit programma is niet actief.")
     if blocker is Blocker.NOT_SUITABLE:
-        return _("Het kennismakingsgesprek heeft (nog) niet de uitkomst 'geschikt'.")
+        return _("Het intakegesprek heeft (nog) niet de uitkomst 'geschikt'.")
+    if blocker is Blocker.RESCREENING:
+        return _("Een koppeling is beëindigd wegens zorgen over veiligheid: leg eerst een nieuw intakegesprek vast.")
     if blocker is Blocker.STOPPED:
         return _("De vrijwilliger is gestopt.")
     if blocker is Blocker.NO_FREE_CAPACITY:
         return _("Er is geen vrije plek: alle plekken zijn bezet.")
     if blocker is Blocker.VOG_EXPIRED:
-        return _(
-            "Dit programma vraagt een VOG van hoogstens %(years)d jaar oud; deze VOG is te oud.",
-            years=vog_valid_years,
+        return ngettext(
+            "Dit programma vraagt een VOG van hoogstens %(num)d jaar oud; deze VOG is te oud.",
+            "Dit programma vraagt een VOG van hoogstens %(num)d jaar oud; deze VOG is te oud.",
+            vog_valid_years,
         )
     return _("Dit programma vraagt een VOG; die is nog niet afgegeven.")
 

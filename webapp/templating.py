@@ -7,10 +7,11 @@ from datetime import date, datetime
 from typing import Any
 
 from flask import Flask
-from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from flask_babel import format_date, format_datetime, format_decimal, get_locale, ngettext
 
 from webapp import catalogue, enums
 from webapp import labels as enum_labels
+from webapp.rules import Offset
 
 
 def km(value: float) -> str:
@@ -47,6 +48,15 @@ def summary_label(text: object) -> str:
     return str(text).strip().rstrip("?.:").strip()
 
 
+def moment_label(offset: Offset | None) -> str:
+    """A check-in moment as people say it: '6 weken', '3 maanden'."""
+    if offset is None:
+        return ""
+    if offset.weeks:
+        return ngettext("%(num)d week", "%(num)d weken", offset.weeks)
+    return ngettext("%(num)d maand", "%(num)d maanden", offset.months)
+
+
 def register(app: Flask) -> None:
     app.jinja_env.filters.update(km=km, when=when)
 
@@ -59,6 +69,7 @@ def register(app: Flask) -> None:
             "days": catalogue.DAYS,
             "day_parts": catalogue.DAY_PARTS,
             "day_labels": catalogue.DAY_LABELS,
+            "day_short": catalogue.DAY_SHORT,
             "part_labels": catalogue.PART_LABELS,
             "slot_label": catalogue.slot_label,
             "programme_label": lambda code: catalogue.label(catalogue.PROGRAMMES, code) if code else "",
@@ -70,6 +81,8 @@ def register(app: Flask) -> None:
             "status_label": enum_labels.label,
             "badge_kind": enum_labels.badge_kind,
             "referral_explanation": enum_labels.referral_explanation,
+            "reason_label": enum_labels.reason_label,
+            "moment_label": moment_label,
             "programmes": catalogue.PROGRAMMES,
             "programme_descriptions": catalogue.PROGRAMME_DESCRIPTIONS,
         }

@@ -11,6 +11,7 @@ import logging
 import os
 import threading
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -105,9 +106,8 @@ class LiveServer:
     flatcoach: StaffAccount = FLATCOACH
 
 
-@pytest.fixture
-def live_server(tmp_path: Path) -> Iterator[LiveServer]:
-    """The app with CSRF on, served by werkzeug from a background thread on a free port."""
+def _app(tmp_path: Path) -> Flask:
+    """The app with CSRF on, on a migrated SQLite file in ``tmp_path``."""
     app = create_app(
         {
             "TESTING": True,
@@ -119,11 +119,12 @@ def live_server(tmp_path: Path) -> Iterator[LiveServer]:
     )
     with app.app_context():
         upgrade()
-        _create_staff(COORDINATOR, OrganisationKind.WELZIJN, Role.COORDINATOR)
-        _create_staff(FLATCOACH, OrganisationKind.WONEN, Role.REFERRER)
-        db.session.commit()
-        db.session.remove()
+    return app
 
+
+@contextmanager
+def _serving(app: Flask) -> Iterator[str]:
+    """Serve the app with werkzeug from a background thread on a free port; yields its base URL."""
     access_log = logging.getLogger("werkzeug")
     level = access_log.level
     access_log.setLevel(logging.WARNING)  # no access log lines in the test output
@@ -131,7 +132,7 @@ def live_server(tmp_path: Path) -> Iterator[LiveServer]:
     thread = threading.Thread(target=server.serve_forever, name="samen-live-server", daemon=True)
     thread.start()
     try:
-        yield LiveServer(f"http://127.0.0.1:{server.server_port}", app)
+        yield f"http://127.0.0.1:{server.server_port}"
     finally:
         server.shutdown()
         thread.join(timeout=10)
@@ -139,6 +140,39 @@ def live_server(tmp_path: Path) -> Iterator[LiveServer]:
         access_log.setLevel(level)
         with app.app_context():
             db.engine.dispose()
+
+
+@pytest.fixture
+def live_server(tmp_path: Path) -> Iterator[LiveServer]:
+    """The app with CSRF on and two staff accounts (a coordinator and a flatcoach), served on a free port."""
+    app = _app(tmp_path)
+    with app.app_context():
+        _create_staff(COORDINATOR, OrganisationKind.WELZIJN, Role.COORDINATOR)
+        _create_staff(FLATCOACH, OrganisationKind.WONEN, Role.REFERRER)
+        db.session.commit()
+        db.session.remove()
+    with _serving(app) as url:
+        yield LiveServer(url, app)
+
+
+@dataclass(frozen=True)
+class DemoServer:
+    """The app with the demo data that `make run` loads; sign in with the README's demo accounts."""
+
+    url: str
+    app: Flask
+
+
+@pytest.fixture
+def demo_server(tmp_path: Path) -> Iterator[DemoServer]:
+    """The app with CSRF on and the demo data (`flask samen seed-demo`), served on a free port."""
+    app = _app(tmp_path)
+    with app.app_context():
+        result = app.test_cli_runner().invoke(args=["samen", "seed-demo"])
+        assert result.exit_code == 0, result.output
+        db.session.remove()
+    with _serving(app) as url:
+        yield DemoServer(url, app)
 
 
 @dataclass
@@ -172,6 +206,13 @@ class Sessions:
 @pytest.fixture
 def sessions(browser: Browser, live_server: LiveServer) -> Iterator[Sessions]:
     opened = Sessions(browser, live_server.url)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def demo_sessions(browser: Browser, demo_server: DemoServer) -> Iterator[Sessions]:
+    opened = Sessions(browser, demo_server.url)
     yield opened
     opened.close()
 

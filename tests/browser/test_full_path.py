@@ -117,8 +117,8 @@ def flatcoach_refers_a_neighbour(page: Page, shoot: Shoot, flatcoach: StaffAccou
     from playwright.sync_api import expect
 
     _sign_in(page, flatcoach)
-    expect(page.get_by_role("heading", level=1)).to_have_text("Mijn verwijzingen")
-    expect(page.get_by_text("U heeft nog niemand verwezen.")).to_be_visible()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Verwijzingen van Rijswijk Wonen")
+    expect(page.get_by_text("Uw organisatie heeft nog niemand verwezen.")).to_be_visible()
     page.get_by_role("main").get_by_role("link", name="Nieuwe verwijzing").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Een bewoner verwijzen")
 
@@ -146,7 +146,7 @@ def flatcoach_refers_a_neighbour(page: Page, shoot: Shoot, flatcoach: StaffAccou
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Verwijzing: {RESIDENT.full_name}")
     shoot(page, "verwijzing-verstuurd")
 
-    _menu(page, "Mijn verwijzingen")
+    _menu(page, "Verwijzingen")
     row = page.get_by_role("row").filter(has=page.get_by_role("link", name=RESIDENT.full_name))
     expect(row).to_contain_text("ontvangen")
     expect(row).to_contain_text("Maatje (buddy)")
@@ -192,6 +192,22 @@ def coordinator_screens_the_volunteer(page: Page, shoot: Shoot, coordinator: Sta
     shoot(page, "vrijwilliger-gescreend")
 
 
+def coordinator_holds_the_intake_talk(page: Page, shoot: Shoot) -> None:
+    """A referred resident takes part in runs only after a coordinator spoke with them."""
+    from playwright.sync_api import expect
+
+    _menu(page, "Bewoners")
+    page.get_by_label("Zoek op naam, postcode of telefoon").fill(RESIDENT.last_name)
+    page.get_by_role("button", name="Zoeken").click()
+    page.get_by_role("link", name=RESIDENT.full_name).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(RESIDENT.full_name)
+    intake = page.get_by_role("region", name="Intakegesprek vastleggen")
+    intake.get_by_label("Datum van het intakegesprek").fill(_days_ago(1))
+    intake.get_by_role("button", name="Intakegesprek vastleggen").click()
+    expect(page.get_by_role("status")).to_have_text("Het intakegesprek is vastgelegd.")
+    shoot(page, "bewoner-intake")
+
+
 def coordinator_matches_and_approves(page: Page, shoot: Shoot, coordinator: StaffAccount) -> None:
     from playwright.sync_api import expect
 
@@ -229,7 +245,8 @@ def coordinator_matches_and_approves(page: Page, shoot: Shoot, coordinator: Staf
     approve = re.compile(rf"^Goedkeuren\s*: {VOLUNTEER.full_name} en {RESIDENT.full_name}$")
     proposal.get_by_role("button", name=approve).click()
     expect(page.get_by_role("status")).to_have_text(
-        f"Goedgekeurd: {VOLUNTEER.full_name} is nu het maatje van {RESIDENT.full_name}."
+        f"Goedgekeurd: {VOLUNTEER.full_name} en {RESIDENT.full_name} maken kennis. "
+        "Plan de kennismaking op de pagina van de koppeling."
     )
     expect(proposal.locator(".badge")).to_have_text("goedgekeurd")
     expect(proposal).to_contain_text(f"Goedgekeurd door {coordinator.name} op")
@@ -237,19 +254,20 @@ def coordinator_matches_and_approves(page: Page, shoot: Shoot, coordinator: Staf
     shoot(page, "voorstel-goedgekeurd")
 
 
-def flatcoach_sees_the_match(page: Page, shoot: Shoot) -> None:
+def flatcoach_sees_the_referral_in_progress(page: Page, shoot: Shoot) -> None:
+    """While the two get to know each other the referrer sees "in behandeling"; "gekoppeld" comes only once the
+    match is active (tests/browser/test_match_life.py follows the match that far)."""
     from playwright.sync_api import expect
 
     page.reload()
     row = page.get_by_role("row").filter(has=page.get_by_role("link", name=RESIDENT.full_name))
-    expect(row).to_contain_text("gekoppeld")
-    shoot(page, "verwijzingen-gekoppeld")
+    expect(row).to_contain_text("in behandeling")
+    shoot(page, "verwijzingen-in-behandeling")
 
     row.get_by_role("link", name=RESIDENT.full_name).click()
-    expect(page.locator(".status-box")).to_contain_text("De bewoner is gekoppeld aan een vrijwilliger.")
-    expect(page.get_by_role("list", name="Stappen").locator("[aria-current=step]")).to_have_text("gekoppeld")
+    expect(page.get_by_role("list", name="Stappen").locator("[aria-current=step]")).to_have_text("in behandeling")
     expect(page.get_by_text(VOLUNTEER.full_name)).to_have_count(0)  # the referrer never learns who
-    shoot(page, "verwijzing-gekoppeld")
+    shoot(page, "verwijzing-in-behandeling")
 
 
 def test_a_volunteer_and_a_referred_resident_become_buddies(
@@ -260,7 +278,8 @@ def test_a_volunteer_and_a_referred_resident_become_buddies(
     flatcoach_refers_a_neighbour(flatcoach, screenshot, live_server.flatcoach)
     coordinator = sessions.open(DESKTOP)
     coordinator_screens_the_volunteer(coordinator, screenshot, live_server.coordinator)
+    coordinator_holds_the_intake_talk(coordinator, screenshot)
     coordinator_matches_and_approves(coordinator, screenshot, live_server.coordinator)
-    flatcoach_sees_the_match(flatcoach, screenshot)
+    flatcoach_sees_the_referral_in_progress(flatcoach, screenshot)
 
     assert sessions.problems == []

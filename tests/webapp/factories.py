@@ -7,7 +7,7 @@ Matches and the state they change (a volunteer's places, a resident's status) ar
 from __future__ import annotations
 
 import itertools
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -20,6 +20,7 @@ from webapp.models import (
     IntakeOutcome,
     Match,
     MatchRun,
+    MatchStatus,
     Organisation,
     OrganisationKind,
     Programme,
@@ -36,7 +37,7 @@ from webapp.models import (
     utcnow,
 )
 from webapp.security import hash_password
-from webapp.services import matches
+from webapp.services import matches, referrals
 
 PASSWORD = "correct horse battery"
 # Far from Rijswijk (Noordwijk, about 20 km): beyond every distance limit.
@@ -103,7 +104,8 @@ class Factories:
             "first_name": "Anna",
             "last_name": f"de Vries {next(_sequence)}",
             "email": f"vrijwilliger{next(_sequence)}@example.org",
-            "phone": "06 12345678",
+            # A phone of their own: two volunteers with one phone and birth date are possible duplicates.
+            "phone": f"06 {next(_sequence):08d}",
             "birth_date": date(1980, 5, 17),
             "postcode": "2282 AB",
             "pc4": "2282",
@@ -132,7 +134,8 @@ class Factories:
         return volunteer
 
     def resident(self, programme: str = "buddy", recorded_by: User | None = None, **fields: Any) -> Resident:
-        """A waiting resident (pass ``status`` only as AFGESLOTEN; a matched resident comes from ``match``)."""
+        """A waiting resident with the intake talk held (pass ``intake_on=None`` for one nobody spoke to yet; pass
+        ``status`` only as AFGESLOTEN: a matched resident comes from ``match``)."""
         assert fields.get("status") in (None, ResidentStatus.WACHTEND, ResidentStatus.AFGESLOTEN), (
             "a resident with a match: make.match(volunteer, resident)"
         )
@@ -149,6 +152,8 @@ class Factories:
             "availability": ["tue-evening", "wed-morning"],
             "source": ResidentSource.COORDINATOR,
             "waiting_since": date.today() - timedelta(days=20),
+            "intake_on": date.today() - timedelta(days=19),
+            "intake_by": recorded_by,
             "consent_by": ConsentBy.BEWONER,
             "consent_on": date.today() - timedelta(days=20),
             "consent_method": ConsentMethod.MONDELING,
@@ -158,8 +163,11 @@ class Factories:
         return self._add(Resident(**defaults))
 
     def referral(self, referrer: User, **resident_fields: Any) -> Referral:
+        """A referred resident nobody has spoken to yet (unless ``intake_on`` is given)."""
+        resident_fields.setdefault("intake_on", None)
+        resident_fields.setdefault("intake_by", None)
         resident = self.resident(recorded_by=referrer, source=ResidentSource.VERWIJZING, **resident_fields)
-        return self._add(
+        referral = self._add(
             Referral(
                 resident=resident,
                 referrer=referrer,
@@ -167,6 +175,8 @@ class Factories:
                 reason="Vereenzaamd na verhuizing",
             )
         )
+        referrals.refresh_status(self.session, resident.id)
+        return referral
 
     # -- runs, proposals, matches ---------------------------------------------------------------------------
 
@@ -204,12 +214,30 @@ class Factories:
         run = run or self.run(programme_code=resident.programme_code)
         return self._add(Proposal(run_id=run.id, volunteer_id=volunteer.id, resident_id=resident.id, **values))
 
-    def match(self, volunteer: Volunteer, resident: Resident, by: User | None = None, *, ended: bool = False) -> Match:
-        """A match made by hand through the matches service; with ``ended`` it is ended again at once."""
+    def match(
+        self,
+        volunteer: Volunteer,
+        resident: Resident,
+        by: User | None = None,
+        *,
+        status: MatchStatus = MatchStatus.ACTIEF,
+        planned: bool = True,
+        started_on: date | None = None,
+    ) -> Match:
+        """A match chosen by hand, taken through the matches service as far as ``status``: in its introduction
+        (planned for today unless ``planned`` is false), active (both said yes, from ``started_on``, default
+        today), or ended again (reason "geen klik", the resident back on the waiting list)."""
         by = by or self._staff()
-        match = matches.match_by_hand(self.session, resident.id, volunteer.id, by)
-        if ended:
-            matches.end_match(self.session, match.id, by, reason="Klik was er niet", resident_returns=True)
+        start = started_on or local_today()
+        chosen_at = datetime.combine(start, time(9)) if started_on else None
+        match = matches.match_by_hand(self.session, resident.id, volunteer.id, by, at=chosen_at)
+        if status is not MatchStatus.KENNISMAKING or planned:
+            introduction = matches.Introduction(start, None, "Buurthuis De Bron", coordinator_joins=True)
+            matches.plan_introduction(self.session, match.id, by, introduction)
+        if status is not MatchStatus.KENNISMAKING:
+            matches.record_outcome(self.session, match.id, by, both_yes=True, started_on=start)
+        if status is MatchStatus.BEEINDIGD:
+            matches.end_match(self.session, match.id, by, matches.Ending("geen_klik", local_today(), "", True))
         self.session.flush()
         self.session.refresh(match)
         return match

@@ -30,6 +30,7 @@ ALLOWED_ROLES = {
     "residents": {Role.COORDINATOR, Role.ADMIN},
     "coordination": {Role.COORDINATOR, Role.ADMIN},
     "matching": {Role.COORDINATOR, Role.ADMIN},
+    "matches": {Role.COORDINATOR, Role.ADMIN},
     "admin": {Role.ADMIN},
     "auth": {Role.REFERRER, Role.COORDINATOR, Role.ADMIN},
 }

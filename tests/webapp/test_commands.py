@@ -6,7 +6,7 @@ from flask.testing import FlaskCliRunner
 from sqlalchemy import func, select
 
 from webapp.extensions import db
-from webapp.models import Match, Referral, Resident, Role, User, Volunteer
+from webapp.models import Match, MatchStatus, Referral, Resident, Role, User, Volunteer
 
 
 def count(model: type) -> int:
@@ -17,9 +17,20 @@ def test_seed_demo_loads_the_invented_rijswijk_data(runner: FlaskCliRunner) -> N
     result = runner.invoke(args=["samen", "seed-demo"])
 
     assert result.exit_code == 0, result.output
-    assert (count(Volunteer), count(Resident), count(Match)) == (60, 120, 5)
+    assert (count(Volunteer), count(Resident), count(Match)) == (60, 120, 15)
     assert count(Referral) > 0
     assert {user.role for user in db.session.scalars(select(User))} == set(Role)
+
+
+def test_seed_demo_says_how_many_matches_are_in_each_state(runner: FlaskCliRunner) -> None:
+    result = runner.invoke(args=["samen", "seed-demo"])
+
+    by_status = dict(db.session.execute(select(Match.status, func.count()).group_by(Match.status)).all())
+    expected = (
+        f"15 matches ({by_status[MatchStatus.KENNISMAKING]} in their introduction, "
+        f"{by_status[MatchStatus.ACTIEF]} active, {by_status[MatchStatus.BEEINDIGD]} ended)"
+    )
+    assert expected in result.output
 
 
 def test_seed_demo_refuses_a_database_that_has_data(runner: FlaskCliRunner) -> None:

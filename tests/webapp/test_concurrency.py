@@ -17,8 +17,10 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select, text
 
+from webapp.clock import local_today
+from webapp.enums import CheckInMethod, CheckInVerdict, CheckInWith, MatchEventKind, MatchStatus, ResidentStatus
 from webapp.extensions import db
-from webapp.models import Proposal, ProposalStatus, User, Volunteer
+from webapp.models import CheckIn, Match, MatchEvent, Proposal, ProposalStatus, Resident, User, Volunteer
 from webapp.services import matches, matching
 from webapp.services.errors import Conflict
 
@@ -214,3 +216,96 @@ def test_two_runs_at_once_leave_each_resident_one_open_proposal(app: Flask, make
         .group_by(Proposal.resident_id)
     ).all()
     assert sorted(count for _, count in open_per_resident) == [1, 1]
+
+
+# -- the life of a match: two coordinators recording conflicting steps on one match --------------------------
+
+
+def _introduction_today() -> Any:
+    from webapp.services import matches as lifecycle
+
+    return lifecycle.Introduction(local_today(), None, "Buurthuis De Bron", coordinator_joins=False)
+
+
+def test_two_outcomes_of_one_introduction_at_once(app: Flask, make: Any) -> None:
+    coordinator = make.user()
+    match = make.match(make.volunteer(), make.resident(), coordinator, status=MatchStatus.KENNISMAKING)
+    db.session.commit()
+
+    a, b, b_waited = _race(
+        app,
+        coordinator.id,
+        lambda session, user: matches.record_outcome(session, match.id, user, both_yes=True),
+        lambda session, user: matches.record_outcome(session, match.id, user, both_yes=False),
+    )
+
+    assert a == "ok"
+    assert isinstance(b, Conflict)
+    assert "al geweest" in b.message
+    assert b_waited
+    stored = db.session.get(Match, match.id)
+    assert stored.status is MatchStatus.ACTIEF
+    assert db.session.get(Volunteer, stored.volunteer_id).places_taken == 1
+
+
+def test_an_ending_and_a_check_in_at_once(app: Flask, make: Any) -> None:
+    coordinator = make.user()
+    match = make.match(make.volunteer(), make.resident(), coordinator)
+    db.session.commit()
+    ending = matches.Ending("doel_bereikt", local_today(), "", resident_returns=True)
+    check_in = matches.CheckInRecord(local_today(), CheckInWith.BEIDEN, CheckInMethod.TELEFOON, CheckInVerdict.GOED, "")
+
+    a, b, b_waited = _race(
+        app,
+        coordinator.id,
+        lambda session, user: matches.end_match(session, match.id, user, ending),
+        lambda session, user: matches.record_check_in(session, match.id, user, check_in),
+    )
+
+    assert a == "ok"
+    assert isinstance(b, Conflict)
+    assert b_waited
+    assert db.session.scalar(select(func.count()).select_from(CheckIn).where(CheckIn.match_id == match.id)) == 0
+    assert db.session.get(Volunteer, match.volunteer_id).places_taken == 0
+
+
+def test_two_plans_for_one_introduction_at_once(app: Flask, make: Any) -> None:
+    coordinator = make.user()
+    match = make.match(make.volunteer(), make.resident(), coordinator, status=MatchStatus.KENNISMAKING, planned=False)
+    db.session.commit()
+
+    a, b, b_waited = _race(
+        app,
+        coordinator.id,
+        lambda session, user: matches.plan_introduction(session, match.id, user, _introduction_today()),
+        lambda session, user: matches.plan_introduction(session, match.id, user, _introduction_today()),
+    )
+
+    assert a == "ok"
+    assert isinstance(b, Conflict)
+    assert b_waited
+    planned_events = db.session.scalar(
+        select(func.count())
+        .select_from(MatchEvent)
+        .where(MatchEvent.match_id == match.id, MatchEvent.kind == MatchEventKind.KENNISMAKING_GEPLAND)
+    )
+    assert planned_events == 1
+
+
+def test_closing_a_resident_while_another_coordinator_approves_their_proposal(app: Flask, make: Any) -> None:
+    coordinator = make.user()
+    resident = make.resident()
+    proposal = make.proposal(make.volunteer(), resident)
+    db.session.commit()
+
+    a, b, b_waited = _race(
+        app,
+        coordinator.id,
+        lambda session, user: matches.approve_proposal(session, proposal.id, user),
+        lambda session, user: matches.close_resident(session, user, session.get(Resident, resident.id), "Verhuisd"),
+    )
+
+    assert a == "ok"
+    assert isinstance(b, Conflict)
+    assert b_waited
+    assert db.session.get(Resident, resident.id).status is ResidentStatus.KENNISMAKING

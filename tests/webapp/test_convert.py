@@ -9,7 +9,7 @@ from flask import Flask
 import matcher
 from webapp import convert
 from webapp.extensions import db
-from webapp.models import Gender, IntakeOutcome, ProposalStatus, ResidentStatus, VogStatus, utcnow
+from webapp.models import Gender, IntakeOutcome, MatchStatus, ProposalStatus, ResidentStatus, VogStatus, utcnow
 from webapp.postcodes import pc4_areas
 from webapp.rules import age_on
 
@@ -183,16 +183,47 @@ def test_resident_with_unknown_pc4_is_reported_not_converted(app: Flask, make: A
     data = _input(app)
 
     assert data.residents == ()
-    assert data.residents_without_location == (lost.id,)
+    assert data.residents_without_location == ((lost.id, 20),)
 
 
-def test_rules_come_from_the_configuration(app: Flask) -> None:
-    app.config.update(SAMEN_MAX_DISTANCE_KM=4.0, SAMEN_MIN_COMMON_SLOTS=2, SAMEN_WAITING_HORIZON_DAYS=90)
+def test_the_waiting_horizon_comes_from_the_configuration(app: Flask) -> None:
+    app.config.update(SAMEN_WAITING_HORIZON_DAYS=90)
+
+    assert _input(app).rules.waiting_horizon_days == 90
+
+
+def test_each_programme_brings_its_own_weights_distance_and_common_slots(app: Flask, make: Any) -> None:
+    walking = make.programme("bewegen")
+    walking.weight_distance, walking.weight_interests, walking.weight_availability, walking.weight_waiting = (
+        0.5,
+        0.5,
+        0.0,
+        0.0,
+    )
+    walking.max_distance_km, walking.min_common_slots = 8.0, 2
+    db.session.flush()
 
     rules = _input(app).rules
 
-    assert (rules.max_distance_km, rules.min_common_slots, rules.waiting_horizon_days) == (4.0, 2, 90)
-    assert rules.weights == matcher.Weights()
+    assert rules.programme_rules["bewegen"] == matcher.ProgrammeRules(
+        weights=matcher.Weights(distance=0.5, interests=0.5, availability=0.0, waiting=0.0),
+        max_distance_km=8.0,
+        min_common_slots=2,
+    )
+    assert rules.programme_rules["buddy"] == matcher.ProgrammeRules(
+        weights=matcher.Weights(), max_distance_km=5.0, min_common_slots=1
+    )
+
+
+def test_only_residents_with_whom_the_intake_talk_was_held_take_part(app: Flask, make: Any) -> None:
+    spoken_to = make.resident()
+    make.resident(intake_on=None)
+    make.resident(intake_on=None, intake_planned_on=date.today())
+
+    data = _input(app)
+
+    assert [r.id for r in data.residents] == [spoken_to.id]
+    assert data.residents_without_intake == 2
 
 
 def test_age_rules_come_from_the_programmes_table(app: Flask, make: Any) -> None:
@@ -218,7 +249,7 @@ def test_rejected_proposals_and_ended_matches_are_excluded_pairs(app: Flask, mak
     run = make.run(coordinator)
     make.proposal(rejected_v, resident, run=run, status=ProposalStatus.AFGEWEZEN)
     make.proposal(open_v, resident)
-    make.match(ended_v, resident, coordinator, ended=True)
+    make.match(ended_v, resident, coordinator, status=MatchStatus.BEEINDIGD)
 
     rules = _input(app).rules
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 from typing import Any
 
 import pytest
@@ -10,6 +11,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from tests.webapp.factories import FAR_PC4
+from webapp import convert
 from webapp.clock import local_today
 from webapp.extensions import db
 from webapp.models import (
@@ -18,7 +20,6 @@ from webapp.models import (
     MatchStatus,
     Proposal,
     ProposalStatus,
-    RejectionReason,
     Resident,
     ResidentStatus,
     RunStatus,
@@ -202,7 +203,7 @@ def open_proposal(make: Any) -> Proposal:
     return make.proposal(make.volunteer(), make.resident())
 
 
-def test_approval_creates_an_active_match(open_proposal: Proposal, make: Any) -> None:
+def test_approval_starts_the_introduction(open_proposal: Proposal, make: Any) -> None:
     coordinator = make.user()
 
     match = matches.approve_proposal(db.session, open_proposal.id, coordinator)
@@ -212,9 +213,9 @@ def test_approval_creates_an_active_match(open_proposal: Proposal, make: Any) ->
         open_proposal.volunteer_id,
         open_proposal.resident_id,
         open_proposal.id,
-        MatchStatus.ACTIEF,
+        MatchStatus.KENNISMAKING,
     )
-    assert match.created_by_id == coordinator.id
+    assert (match.created_by_id, match.run_id) == (coordinator.id, open_proposal.run_id)
 
 
 def test_approval_marks_the_proposal_approved_by_whom(open_proposal: Proposal, make: Any) -> None:
@@ -235,7 +236,7 @@ def test_approval_moves_the_resident_off_the_waiting_list(open_proposal: Proposa
     db.session.commit()
 
     resident = db.session.get(Resident, open_proposal.resident_id)
-    assert resident.status is ResidentStatus.GEKOPPELD
+    assert resident.status is ResidentStatus.KENNISMAKING
     assert resident.version == version + 1
 
 
@@ -295,16 +296,17 @@ def test_approving_for_a_volunteer_who_stopped_is_refused(open_proposal: Proposa
 def test_rejection_stores_reason_note_and_who(open_proposal: Proposal, make: Any) -> None:
     coordinator = make.user()
 
-    matches.reject_proposal(db.session, open_proposal.id, coordinator, RejectionReason.WENS_BEWONER, "Liever een man")
+    matches.reject_proposal(db.session, open_proposal.id, coordinator, "wens_bewoner", "Liever een man")
     db.session.commit()
 
     proposal = db.session.get(Proposal, open_proposal.id)
-    assert (proposal.status, proposal.rejection_reason, proposal.rejection_note, proposal.decided_by_id) == (
-        ProposalStatus.AFGEWEZEN,
-        RejectionReason.WENS_BEWONER,
-        "Liever een man",
-        coordinator.id,
-    )
+    assert (
+        proposal.status,
+        proposal.rejection_reason_code,
+        proposal.rejection_note,
+        proposal.decided_by_id,
+        proposal.excluded_until,
+    ) == (ProposalStatus.AFGEWEZEN, "wens_bewoner", "Liever een man", coordinator.id, None)
 
 
 def test_rejection_needs_a_reason(open_proposal: Proposal, make: Any) -> None:
@@ -314,7 +316,7 @@ def test_rejection_needs_a_reason(open_proposal: Proposal, make: Any) -> None:
 
 def test_rejection_with_reason_other_needs_a_note(open_proposal: Proposal, make: Any) -> None:
     with pytest.raises(DomainError, match="Licht de reden toe"):
-        matches.reject_proposal(db.session, open_proposal.id, make.user(), RejectionReason.ANDERS, "  ")
+        matches.reject_proposal(db.session, open_proposal.id, make.user(), "anders", "  ")
 
 
 def test_rejecting_a_decided_proposal_is_refused(open_proposal: Proposal, make: Any) -> None:
@@ -322,7 +324,7 @@ def test_rejecting_a_decided_proposal_is_refused(open_proposal: Proposal, make: 
     db.session.commit()
 
     with pytest.raises(Conflict, match="al besloten"):
-        matches.reject_proposal(db.session, open_proposal.id, make.user(), RejectionReason.PAST_NIET)
+        matches.reject_proposal(db.session, open_proposal.id, make.user(), "past_niet")
 
 
 def test_rejected_pair_is_never_proposed_again(app: Flask, make: Any) -> None:
@@ -330,7 +332,7 @@ def test_rejected_pair_is_never_proposed_again(app: Flask, make: Any) -> None:
     make.volunteer()
     make.resident()
     (first,) = _proposals(_run(app, coordinator))
-    matches.reject_proposal(db.session, first.id, coordinator, RejectionReason.PAST_NIET)
+    matches.reject_proposal(db.session, first.id, coordinator, "past_niet")
     db.session.commit()
 
     second = _run(app, coordinator)
@@ -345,7 +347,7 @@ def test_rejected_pair_leaves_room_for_another_volunteer(app: Flask, make: Any) 
     other = make.volunteer(pc4="2283", postcode="2283 AA")
     make.resident()
     best = max(_proposals(_run(app, coordinator)), key=lambda p: p.score)
-    matches.reject_proposal(db.session, best.id, coordinator, RejectionReason.AFSTAND)
+    matches.reject_proposal(db.session, best.id, coordinator, "afstand")
     db.session.commit()
 
     (again,) = _proposals(_run(app, coordinator))
@@ -353,11 +355,63 @@ def test_rejected_pair_leaves_room_for_another_volunteer(app: Flask, make: Any) 
     assert again.volunteer_id == other.id != best.volunteer_id
 
 
+def test_a_rejection_for_a_number_of_days_keeps_the_pair_apart_until_its_last_day(app: Flask, make: Any) -> None:
+    coordinator = make.user()
+    make.volunteer()
+    make.resident()
+    (first,) = _proposals(_run(app, coordinator))
+    matches.reject_proposal(db.session, first.id, coordinator, "tijden", today=date(2026, 3, 1))
+    db.session.commit()
+    assert db.session.get(Proposal, first.id).excluded_until == date(2026, 5, 30)  # 90 days
+
+    on_the_last_day = convert.excluded_pairs(db.session, today=date(2026, 5, 30))
+    the_day_after = convert.excluded_pairs(db.session, today=date(2026, 5, 31))
+
+    assert (first.volunteer_id, first.resident_id) in on_the_last_day
+    assert the_day_after == frozenset()
+
+
+def test_an_undone_rejection_lets_the_pair_be_proposed_again(app: Flask, make: Any) -> None:
+    coordinator = make.user()
+    make.volunteer()
+    make.resident()
+    (first,) = _proposals(_run(app, coordinator))
+    matches.reject_proposal(db.session, first.id, coordinator, "past_niet")
+    matches.undo_rejection(db.session, first.id, coordinator, "Per ongeluk afgewezen")
+    db.session.commit()
+
+    (again,) = _proposals(_run(app, coordinator))
+
+    assert (again.volunteer_id, again.resident_id) == (first.volunteer_id, first.resident_id)
+    undone = db.session.get(Proposal, first.id)
+    assert (undone.status, undone.rejection_undo_note, undone.rejection_undone_by_id) == (
+        ProposalStatus.AFGEWEZEN,
+        "Per ongeluk afgewezen",
+        coordinator.id,
+    )
+
+
+def test_undoing_needs_a_reason_and_happens_once(open_proposal: Proposal, make: Any) -> None:
+    coordinator = make.user()
+    matches.reject_proposal(db.session, open_proposal.id, coordinator, "past_niet")
+
+    with pytest.raises(DomainError, match="waarom"):
+        matches.undo_rejection(db.session, open_proposal.id, coordinator, " ")
+    matches.undo_rejection(db.session, open_proposal.id, coordinator, "Toch wel")
+    with pytest.raises(Conflict, match="al ingetrokken"):
+        matches.undo_rejection(db.session, open_proposal.id, coordinator, "Nog eens")
+
+
+def test_only_a_rejected_proposal_can_be_undone(open_proposal: Proposal, make: Any) -> None:
+    with pytest.raises(Conflict, match="niet afgewezen"):
+        matches.undo_rejection(db.session, open_proposal.id, make.user(), "Waarom niet")
+
+
 def test_pair_whose_match_ended_is_never_proposed_again(app: Flask, make: Any) -> None:
     coordinator = make.user()
     volunteer = make.volunteer()
     resident = make.resident()
-    make.match(volunteer, resident, coordinator, ended=True)
+    make.match(volunteer, resident, coordinator, status=MatchStatus.BEEINDIGD)
 
     run = _run(app, coordinator)
 
@@ -424,9 +478,34 @@ def test_choosing_by_hand_creates_a_match_without_proposal(app: Flask, make: Any
     match = matching.choose_volunteer(db.session, resident.id, volunteer.id, make.user(), app.config)
     db.session.commit()
 
-    assert (match.volunteer_id, match.resident_id, match.proposal_id) == (volunteer.id, resident.id, None)
+    assert (match.volunteer_id, match.resident_id, match.proposal_id, match.status) == (
+        volunteer.id,
+        resident.id,
+        None,
+        MatchStatus.KENNISMAKING,
+    )
     assert db.session.get(Volunteer, volunteer.id).places_taken == 1
-    assert db.session.get(Resident, resident.id).status is ResidentStatus.GEKOPPELD
+    assert db.session.get(Resident, resident.id).status is ResidentStatus.KENNISMAKING
+
+
+def test_choosing_by_hand_from_a_run_page_belongs_to_that_run(app: Flask, make: Any) -> None:
+    run = make.run()
+    resident = make.resident()
+
+    match = matching.choose_volunteer(
+        db.session, resident.id, make.volunteer().id, make.user(), app.config, run_id=run.id
+    )
+
+    assert match.run_id == run.id
+
+
+def test_a_resident_nobody_held_the_intake_talk_with_cannot_be_matched(app: Flask, make: Any) -> None:
+    resident = make.resident(intake_on=None)
+
+    with pytest.raises(DomainError, match="intakegesprek"):
+        matching.choose_volunteer(db.session, resident.id, make.volunteer().id, make.user(), app.config)
+    with pytest.raises(DomainError, match="intakegesprek"):
+        matching.candidates_for(db.session, resident.id, app.config)
 
 
 def test_choosing_by_hand_lapses_the_residents_open_proposal(app: Flask, make: Any) -> None:

@@ -12,10 +12,10 @@ from sqlalchemy import event, select
 from tests.webapp.factories import FAR_PC4
 from webapp.extensions import db
 from webapp.models import (
+    Match,
     MatchRun,
     Proposal,
     ProposalStatus,
-    RejectionReason,
     Resident,
     ResidentStatus,
     Role,
@@ -207,7 +207,7 @@ def test_decided_proposal_shows_its_status_without_buttons(client: FlaskClient, 
         make,
         coordinator,
         status=ProposalStatus.AFGEWEZEN,
-        rejection_reason=RejectionReason.AFSTAND,
+        rejection_reason_code="afstand",
         decided_by_id=coordinator.id,
     )
 
@@ -335,9 +335,10 @@ def test_approving_creates_the_match_and_says_so(client: FlaskClient, coordinato
 
     response = client.post(f"/koppelen/voorstellen/{proposal.id}/goedkeuren", follow_redirects=True)
 
-    assert "Goedgekeurd: Vera Vrijwilliger is nu het maatje van Bert Bewoner." in response.text
+    assert "Goedgekeurd: Vera Vrijwilliger en Bert Bewoner maken kennis." in response.text
     assert make.holding_matches(resident_id=proposal.resident_id) == 1
-    assert db.session.get(Resident, proposal.resident_id).status is ResidentStatus.GEKOPPELD
+    assert db.session.get(Resident, proposal.resident_id).status is ResidentStatus.KENNISMAKING
+    assert "Naar de koppeling" in response.text
     assert db.session.get(Volunteer, proposal.volunteer_id).places_taken == 1
 
 
@@ -411,7 +412,7 @@ def test_rejecting_stores_the_reason_and_returns_to_the_run(client: FlaskClient,
     assert response.location.startswith(f"/koppelen/runs/{proposal.run_id}")
     db.session.expire_all()
     stored = db.session.get(Proposal, proposal.id)
-    assert (stored.status, stored.rejection_reason) == (ProposalStatus.AFGEWEZEN, RejectionReason.WENS_VRIJWILLIGER)
+    assert (stored.status, stored.rejection_reason_code) == (ProposalStatus.AFGEWEZEN, "wens_vrijwilliger")
 
 
 def test_rejecting_says_the_pair_will_not_come_back(client: FlaskClient, coordinator: Any, make: Any) -> None:
@@ -441,7 +442,7 @@ def test_rejecting_with_other_needs_a_note(client: FlaskClient, coordinator: Any
     response = client.post(f"/koppelen/voorstellen/{proposal.id}/afwijzen", data={"reason": "anders", "note": " "})
 
     assert response.status_code == 422
-    assert "Licht de reden toe als u" in response.text
+    assert "Licht de gekozen reden toe." in response.text
 
 
 def test_rejecting_a_decided_proposal_gives_a_clear_message(client: FlaskClient, coordinator: Any, make: Any) -> None:
@@ -505,12 +506,87 @@ def test_choosing_a_volunteer_creates_the_match(client: FlaskClient, coordinator
 
     response = client.post(
         f"/koppelen/bewoners/{resident.id}/kiezen",
-        data={"volunteer_id": str(volunteer.id), "next": f"/koppelen/runs/{run.id}"},
+        data={"volunteer_id": str(volunteer.id), "run_id": str(run.id), "next": f"/koppelen/runs/{run.id}"},
+    )
+
+    (match,) = db.session.scalars(select(Match)).all()
+    assert response.location == f"/koppelingen/{match.id}"  # on to plan the introduction
+    assert (match.volunteer_id, match.resident_id, match.run_id) == (volunteer.id, resident.id, run.id)
+    follow = client.get(response.location)
+    assert "Gekozen: Vera Vrijwilliger en Bert Bewoner maken kennis." in follow.text
+
+
+def test_a_pair_chosen_by_hand_shows_on_its_run_page(client: FlaskClient, coordinator: Any, make: Any) -> None:
+    resident = make.resident(first_name="Bert", last_name="Bewoner")
+    run = make.run(coordinator)
+    db.session.commit()
+    client.post(
+        f"/koppelen/bewoners/{resident.id}/kiezen",
+        data={"volunteer_id": str(make.volunteer(first_name="Vera").id), "run_id": str(run.id)},
+    )
+
+    page = client.get(f"/koppelen/runs/{run.id}").text
+
+    assert "Zelf gekozen in deze ronde" in page
+    assert "Bert Bewoner en Vera" in page
+
+
+def test_a_run_page_sorts_waiting_residents_by_their_waiting_time(
+    client: FlaskClient, coordinator: Any, make: Any
+) -> None:
+    run = make.run(coordinator)
+    for name, days in (("Kort", 3), ("Lang", 300), ("Midden", 40)):
+        db.session.add(
+            RunWaitingResident(
+                run_id=run.id, resident_id=make.resident(first_name=name).id, reasons=[], waiting_days=days
+            )
+        )
+    db.session.commit()
+
+    page = client.get(f"/koppelen/runs/{run.id}").text
+
+    assert page.index("Lang") < page.index("Midden") < page.index("Kort")
+    assert "wachtte 300 dagen" in page
+
+
+def test_a_rejection_can_be_undone_from_the_residents_page(client: FlaskClient, coordinator: Any, make: Any) -> None:
+    proposal = _proposal(make, coordinator, status=ProposalStatus.AFGEWEZEN, rejection_reason_code="past_niet")
+
+    empty = client.post(f"/koppelen/voorstellen/{proposal.id}/afwijzing-intrekken", data={"note": ""})
+    done = client.post(
+        f"/koppelen/voorstellen/{proposal.id}/afwijzing-intrekken",
+        data={"note": "Toch proberen"},
         follow_redirects=True,
     )
 
-    assert "Gekoppeld: Vera Vrijwilliger is nu het maatje van Bert Bewoner." in response.text
-    assert make.holding_matches(resident_id=resident.id, volunteer_id=volunteer.id) == 1
+    assert empty.status_code == 422
+    assert "Vul in waarom de afwijzing wordt ingetrokken." in empty.text
+    assert db.session.get(Proposal, proposal.id).rejection_undo_note == "Toch proberen"
+    assert "De afwijzing is ingetrokken." in done.text
+    assert "Afwijzing ingetrokken op" in done.text
+
+
+def test_undoing_twice_answers_409(client: FlaskClient, coordinator: Any, make: Any) -> None:
+    proposal = _proposal(make, coordinator, status=ProposalStatus.AFGEWEZEN, rejection_reason_code="past_niet")
+    url = f"/koppelen/voorstellen/{proposal.id}/afwijzing-intrekken"
+    client.post(url, data={"note": "Eerste keer"})
+
+    response = client.post(url, data={"note": "Tweede keer"})
+
+    assert response.status_code == 409
+    assert "al ingetrokken" in response.text
+    assert db.session.get(Proposal, proposal.id).rejection_undo_note == "Eerste keer"
+
+
+def test_a_timed_rejection_says_until_when(client: FlaskClient, coordinator: Any, make: Any) -> None:
+    proposal = _proposal(make, coordinator)
+
+    response = client.post(
+        f"/koppelen/voorstellen/{proposal.id}/afwijzen", data={"reason": "tijden"}, follow_redirects=True
+    )
+
+    assert "Dit paar wordt tot en met" in response.text
+    assert db.session.get(Proposal, proposal.id).excluded_until is not None
 
 
 def test_choosing_an_infeasible_volunteer_gives_the_reason(client: FlaskClient, coordinator: Any, make: Any) -> None:

@@ -50,6 +50,11 @@ def _execute(statement: str, **params: Any) -> Any:
         return connection.execute(sa.text(statement), params)
 
 
+def _first(statement: str, **params: Any) -> Any:
+    with db.engine.connect() as connection:
+        return connection.execute(sa.text(statement), params).first()
+
+
 def _scalar(statement: str, **params: Any) -> Any:
     with db.engine.connect() as connection:
         return connection.execute(sa.text(statement), params).scalar()
@@ -133,11 +138,12 @@ def test_upgrade_counts_the_places_taken_from_the_matches(empty_app: Flask) -> N
 
 
 def test_the_index_holds_one_place_holding_match_per_resident_as_the_code_defines_it(empty_app: Flask) -> None:
-    upgrade()
+    upgrade(revision="0002")
     ids = _seed()
+    upgrade()
     insert = (
-        "INSERT INTO matches (volunteer_id, resident_id, status, created_by_id, created_at, end_reason) "
-        "VALUES (:v, :r, :status, :u, :now, '')"
+        "INSERT INTO matches (volunteer_id, resident_id, status, created_by_id, created_at) "
+        "VALUES (:v, :r, :status, :u, :now)"
     )
 
     for status in MatchStatus:
@@ -151,3 +157,58 @@ def test_the_index_holds_one_place_holding_match_per_resident_as_the_code_define
     assert _scalar("SELECT count(*) FROM matches WHERE resident_id = :r", r=ids["resident"]) == 1 + sum(
         status not in PLACE_HOLDING_MATCH_STATUSES for status in MatchStatus
     )
+
+
+def test_upgrade_to_the_life_of_a_match_keeps_what_was_there(empty_app: Flask) -> None:
+    upgrade(revision="0002")
+    ids = _seed()
+    first_match = _scalar("SELECT min(id) FROM matches")
+    _execute(
+        "UPDATE matches SET status = 'beeindigd', ended_at = :at, end_reason = 'Verhuisd naar Delft' WHERE id = :id",
+        at=datetime(2026, 11, 20, 10, 0),
+        id=first_match,
+    )
+    _execute(
+        "INSERT INTO match_runs (programme_code, started_by_id, started_at, status, rules, stats) "
+        "VALUES ('buddy', :u, :now, 'klaar', '{}', '{}')",
+        u=ids["user"],
+        now=NOW,
+    )
+    _execute(
+        "INSERT INTO proposals (run_id, volunteer_id, resident_id, score, distance_score, interests_score, "
+        "availability_score, waiting_score, distance_km, max_distance_km, shared_interests, shared_slots, "
+        "shared_languages, waiting_days, status, rejection_reason, rejection_note) VALUES ((SELECT id FROM "
+        "match_runs), :v, :r, 0.5, 0.5, 0.5, 0.5, 0.5, 1.0, 5.0, '[]', '[]', '[]', 3, 'afgewezen', 'tijden', '')",
+        v=ids["volunteer"],
+        r=ids["resident"],
+    )
+
+    upgrade()
+
+    ended = "SELECT status, ended_on, end_reason_code, end_note, started_on FROM matches WHERE id = :id ORDER BY id"
+    status, ended_on, reason, note, started_on = _first(ended, id=first_match)
+    assert (status, str(ended_on), reason, note, started_on) == (
+        "beeindigd",
+        "2026-11-20",
+        "anders",
+        "Verhuisd naar Delft",
+        None,
+    )
+    assert str(_scalar("SELECT started_on FROM matches WHERE id <> :id", id=first_match)) == "2026-11-01"
+    kinds = _scalar("SELECT count(*) FROM match_events")
+    assert kinds == 4  # both approved by hand, one started, one ended
+    assert _scalar("SELECT rejection_reason_code FROM proposals") == "tijden"
+    assert _scalar("SELECT excluded_until FROM proposals") is None  # old rejections stay for good
+
+
+def test_downgrade_turns_an_introduction_into_an_active_match(empty_app: Flask) -> None:
+    upgrade(revision="0002")
+    _seed()
+    upgrade()
+    _execute("UPDATE matches SET status = 'kennismaking'")
+    _execute("UPDATE residents SET status = 'kennismaking'")
+
+    downgrade(revision="0002")
+
+    assert _scalar("SELECT count(*) FROM matches WHERE status = 'actief'") == 2
+    assert _scalar("SELECT count(*) FROM residents WHERE status = 'gekoppeld'") == 2

@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from tests.webapp.residents_helpers import edit_post, intake_post
 from webapp.clock import local_today as today
+from webapp.enums import ReferralStatus
 from webapp.extensions import db
 from webapp.models import (
     AuditEvent,
@@ -21,6 +22,7 @@ from webapp.models import (
     ConsentMethod,
     Proposal,
     ProposalStatus,
+    Referral,
     Resident,
     ResidentSource,
     ResidentStatus,
@@ -154,7 +156,10 @@ def test_registering_a_resident_is_audited(as_coordinator: FlaskClient, coordina
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
-        ({"intake_on": (today() + timedelta(days=1)).isoformat()}, "De datum van de intake kan niet in de toekomst"),
+        (
+            {"intake_on": (today() + timedelta(days=1)).isoformat()},
+            "Een gehouden intakegesprek ligt niet in de toekomst",
+        ),
         ({"intake_on": ""}, "Vul de datum van het intakegesprek in."),
         ({"consent_on": (today() + timedelta(days=1)).isoformat()}, "De datum van de toestemming kan niet in de"),
         ({"postcode": "2280 AB"}, "Dit is een postcode voor postbussen."),
@@ -341,8 +346,8 @@ def test_recording_the_intake_on_an_earlier_date(make: Any, as_coordinator: Flas
     assert _reload(resident).intake_on == earlier
 
 
-def test_an_intake_date_in_the_future_is_refused(make: Any, as_coordinator: FlaskClient) -> None:
-    resident = make.resident()
+def test_a_held_intake_talk_cannot_lie_in_the_future(make: Any, as_coordinator: FlaskClient) -> None:
+    resident = make.resident(intake_on=None)
     db.session.commit()
 
     response = as_coordinator.post(
@@ -350,12 +355,12 @@ def test_an_intake_date_in_the_future_is_refused(make: Any, as_coordinator: Flas
     )
 
     assert response.status_code == 422
-    assert "De datum van de intake kan niet in de toekomst liggen." in response.text
+    assert "Een gehouden intakegesprek ligt niet in de toekomst." in response.text
     assert _reload(resident).intake_on is None
 
 
 def test_no_intake_is_recorded_for_a_closed_resident(make: Any, as_coordinator: FlaskClient) -> None:
-    resident = make.resident(status=ResidentStatus.AFGESLOTEN)
+    resident = make.resident(status=ResidentStatus.AFGESLOTEN, intake_on=None)
     db.session.commit()
 
     response = as_coordinator.post(
@@ -401,7 +406,7 @@ def test_closing_is_refused_while_a_match_is_active(make: Any, coordinator: User
     response = as_coordinator.post(f"/bewoners/{resident.id}/afsluiten", data={"reason": "Wil stoppen."})
 
     assert response.status_code == 409
-    assert "Kees Jansen heeft een actieve koppeling met een vrijwilliger. Beëindig eerst de koppeling" in response.text
+    assert "Kees Jansen heeft een koppeling met een vrijwilliger. Beëindig eerst de koppeling" in response.text
     assert _reload(resident).status is ResidentStatus.GEKOPPELD
 
 
@@ -508,3 +513,77 @@ def test_an_admin_may_do_coordinator_work(make: Any, auth: Any, client: FlaskCli
 
     assert client.get("/bewoners").status_code == 200
     assert client.get("/wachtlijst").status_code == 200
+
+
+# --- Planning the intake talk ------------------------------------------------------------------------------
+
+
+def test_an_intake_talk_can_be_planned_for_a_later_day(make: Any, as_coordinator: FlaskClient) -> None:
+    resident = make.resident(intake_on=None)
+    db.session.commit()
+    day = today() + timedelta(days=6)
+
+    response = as_coordinator.post(
+        f"/bewoners/{resident.id}/intake-plannen", data={"planned_on": day.isoformat(), "planned_at": "10:15"}
+    )
+
+    assert response.status_code == 302
+    stored = _reload(resident)
+    assert (stored.intake_planned_on, stored.intake_planned_at.strftime("%H:%M"), stored.intake_on) == (
+        day,
+        "10:15",
+        None,
+    )
+    assert "gepland op" in as_coordinator.get(f"/bewoners/{resident.id}").text
+
+
+def test_planning_an_intake_talk_in_the_past_is_refused_and_keeps_the_input(
+    make: Any, as_coordinator: FlaskClient
+) -> None:
+    resident = make.resident(intake_on=None)
+    db.session.commit()
+    typed = (today() - timedelta(days=1)).isoformat()
+
+    response = as_coordinator.post(f"/bewoners/{resident.id}/intake-plannen", data={"planned_on": typed})
+
+    assert response.status_code == 422
+    assert "Een afspraak ligt vandaag of later." in response.text
+    assert f'value="{typed}"' in response.text
+    assert _reload(resident).intake_planned_on is None
+
+
+def test_recording_the_held_talk_clears_the_appointment(make: Any, as_coordinator: FlaskClient) -> None:
+    resident = make.resident(intake_on=None, intake_planned_on=today())
+    db.session.commit()
+
+    as_coordinator.post(f"/bewoners/{resident.id}/intake", data={"intake_on": today().isoformat()})
+
+    stored = _reload(resident)
+    assert (stored.intake_on, stored.intake_planned_on) == (today(), None)
+
+
+def test_a_planned_intake_talk_tells_the_referrer_the_referral_is_in_progress(
+    make: Any, as_coordinator: FlaskClient
+) -> None:
+    referral = make.referral(make.user(Role.REFERRER))
+    db.session.commit()
+
+    as_coordinator.post(
+        f"/bewoners/{referral.resident_id}/intake-plannen",
+        data={"planned_on": (today() + timedelta(days=2)).isoformat()},
+    )
+
+    db.session.expire_all()
+    assert db.session.get(Referral, referral.id).status is ReferralStatus.IN_BEHANDELING
+
+
+def test_the_page_of_a_resident_in_a_match_links_to_the_match(
+    make: Any, coordinator: User, as_coordinator: FlaskClient
+) -> None:
+    resident = make.resident()
+    match = make.match(make.volunteer(first_name="Mila"), resident, coordinator)
+    db.session.commit()
+
+    html = as_coordinator.get(f"/bewoners/{resident.id}").text
+
+    assert f'href="/koppelingen/{match.id}"' in html

@@ -29,6 +29,7 @@ class FakeVolunteer:
     places_taken: int = 0
     vog_status: VogStatus = VogStatus.AFGEGEVEN
     vog_issued_on: date | None = date(2025, 1, 1)
+    rescreening_since: date | None = None
 
 
 @dataclass(frozen=True)
@@ -109,6 +110,7 @@ ELIGIBILITY_CASES = [
     ("unknown programme", replace(OK, programme_codes=["buddy", "weg"]), TODAY, YEARS, ["buddy"]),
     ("inactive programme", replace(OK, programme_codes=["oud", "bewegen"]), TODAY, YEARS, ["bewegen"]),
     ("no programmes at all", replace(OK, programme_codes=[]), TODAY, YEARS, []),
+    ("sent back to screening", replace(OK, rescreening_since=date(2026, 3, 1)), TODAY, YEARS, []),
 ]
 
 
@@ -162,6 +164,7 @@ PAGES = [
     ("get", "/vrijwilligers/{id}/screening"),
     ("post", "/vrijwilligers/{id}/screening"),
     ("post", "/vrijwilligers/{id}/stoppen"),
+    ("post", "/vrijwilligers/{id}/intake-plannen"),
 ]
 
 
@@ -373,7 +376,7 @@ def test_detail_shows_what_the_volunteer_entered(client: FlaskClient, make: Any,
     assert "wandelen, lezen" in response.text
     assert "dinsdagavond" in response.text
     assert volunteer.email in response.text
-    assert "06 12345678" in response.text
+    assert volunteer.phone in response.text
 
 
 def test_detail_mentions_loneliness_kindly_when_the_volunteer_offered_it(
@@ -431,7 +434,7 @@ def test_detail_shows_the_screening_history(client: FlaskClient, make: Any, coor
     response = client.get(f"/vrijwilligers/{volunteer.id}")
     history = response.text.split('id="geschiedenis"')[1]
 
-    assert "Kennismakingsgesprek: geschikt" in history
+    assert "Intakegesprek: geschikt" in history
     assert "aantekeningen bijgewerkt" in history
     assert "VOG: aangevraagd" in history
     assert "Carla Coördinator" in history
@@ -607,7 +610,7 @@ YESTERDAY = (today() - timedelta(days=1)).isoformat()
 
 INVALID_SCREENINGS = [
     ({"intake_on": TOMORROW}, "Deze datum ligt in de toekomst. Vul de datum in waarop het gebeurde."),
-    ({"intake_on": ""}, "Vul de datum van het kennismakingsgesprek in."),
+    ({"intake_on": ""}, "Vul de datum van het intakegesprek in."),
     ({"intake_outcome": ""}, "Kies ook de uitkomst van het gesprek, of laat de datum leeg."),
     ({"intake_on": "31-02-2026"}, "Ongeldige datum"),
     ({"vog_status": ""}, "Kies de status van de VOG."),
@@ -850,3 +853,383 @@ def test_a_stopped_volunteer_cannot_stop_again(client: FlaskClient, make: Any, c
 
     assert response.status_code == 422
     assert "Deze vrijwilliger is al gestopt." in response.text
+
+
+# --- One word: the coordinator's talk with a volunteer is the intakegesprek ---------------------------------------
+
+
+@pytest.mark.parametrize("page", ["/vrijwilligers", "/vrijwilligers/{id}", "/vrijwilligers/{id}/screening"])
+def test_the_coordinator_pages_call_the_talk_the_intakegesprek(
+    client: FlaskClient, make: Any, coordinator: User, page: str
+) -> None:
+    volunteer = make.volunteer(screened=False)
+    db.session.commit()
+    client.post(f"/vrijwilligers/{volunteer.id}/screening", data=screening_data(volunteer))
+
+    text = client.get(page.format(id=volunteer.id)).text
+
+    assert "kennismakingsgesprek" not in text.lower()
+    assert "intakegesprek" in text.lower()
+
+
+def test_a_volunteer_without_a_suitable_intake_is_told_so_with_the_word_intakegesprek(
+    client: FlaskClient, make: Any, coordinator: User
+) -> None:
+    volunteer = make.volunteer(screened=False)
+    db.session.commit()
+
+    response = client.get(f"/vrijwilligers/{volunteer.id}")
+
+    assert "Het intakegesprek heeft (nog) niet de uitkomst &#39;geschikt&#39;." in response.text
+
+
+# --- Planning the intake talk ---------------------------------------------------------------------------------------
+
+
+def plan_data(volunteer: Volunteer, on: date | str, **changes: Any) -> dict[str, Any]:
+    return {
+        "intake_planned_on": on.isoformat() if isinstance(on, date) else on,
+        "plan_version": str(volunteer.version),
+        **changes,
+    }
+
+
+def test_the_screening_page_offers_to_plan_the_intake_talk(client: FlaskClient, make: Any, coordinator: User) -> None:
+    volunteer = make.volunteer(screened=False)
+    db.session.commit()
+
+    response = client.get(f"/vrijwilligers/{volunteer.id}/screening")
+
+    assert "Intakegesprek plannen" in response.text
+    assert f'action="/vrijwilligers/{volunteer.id}/intake-plannen"' in response.text
+    assert re.search(r'<input[^>]*name="intake_planned_on"[^>]*type="date"', response.text)
+
+
+@pytest.mark.parametrize("days_ahead", [0, 14])
+def test_an_intake_talk_can_be_planned_for_today_or_later(
+    client: FlaskClient, make: Any, coordinator: User, days_ahead: int
+) -> None:
+    volunteer = make.volunteer(screened=False)
+    db.session.commit()
+    planned = today() + timedelta(days=days_ahead)
+
+    response = client.post(f"/vrijwilligers/{volunteer.id}/intake-plannen", data=plan_data(volunteer, planned))
+
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/vrijwilligers/{volunteer.id}"
+    db.session.expire_all()
+    assert db.session.get(Volunteer, volunteer.id).intake_planned_on == planned
+
+
+def test_planning_the_intake_talk_writes_an_audit_record(client: FlaskClient, make: Any, coordinator: User) -> None:
+    volunteer = make.volunteer(screened=False)
+    db.session.commit()
+    planned = today() + timedelta(days=7)
+
+    client.post(f"/vrijwilligers/{volunteer.id}/intake-plannen", data=plan_data(volunteer, planned))
+
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "volunteer.intake_planned"))
+    assert event.user_id == coordinator.id
+    assert event.subject_id == volunteer.id
+    assert event.detail == {"on": planned.isoformat()}
+
+
+def test_the_volunteer_page_shows_the_planned_intake_talk(client: FlaskClient, make: Any, coordinator: User) -> None:
+    from webapp.templating import when
+
+    planned = today() + timedelta(days=7)
+    volunteer = make.volunteer(screened=False, intake_planned_on=planned)
+    db.session.commit()
+
+    response = client.get(f"/vrijwilligers/{volunteer.id}")
+    screening = response.text.split('id="screening"')[1].split("</section>")[0]
+
+    assert "Intakegesprek gepland" in screening
+    assert when(planned) in screening
+
+
+INVALID_PLANS = [
+    (today() - timedelta(days=1), "Een gepland gesprek ligt vandaag of later."),
+    (today() + timedelta(days=367), "Plan het gesprek binnen een jaar."),
+    ("", "Vul de datum van het geplande gesprek in."),
+    ("31-02-2026", "Ongeldige datum"),
+]
+
+
+@pytest.mark.parametrize(("on", "message"), INVALID_PLANS)
+def test_an_invalid_planned_date_is_refused_and_nothing_changes(
+    client: FlaskClient, make: Any, coordinator: User, on: date | str, message: str
+) -> None:
+    volunteer = make.volunteer(screened=False)
+    db.session.commit()
+
+    response = client.post(f"/vrijwilligers/{volunteer.id}/intake-plannen", data=plan_data(volunteer, on))
+
+    assert response.status_code == 422
+    assert message in response.text
+    db.session.expire_all()
+    saved = db.session.get(Volunteer, volunteer.id)
+    assert saved.intake_planned_on is None
+    assert saved.version == 1
+
+
+def test_a_refused_planned_date_keeps_what_was_typed(client: FlaskClient, make: Any, coordinator: User) -> None:
+    volunteer = make.volunteer(screened=False)
+    db.session.commit()
+
+    response = client.post(f"/vrijwilligers/{volunteer.id}/intake-plannen", data=plan_data(volunteer, LAST_WEEK))
+
+    assert response.status_code == 422
+    assert f'value="{LAST_WEEK}"' in response.text
+
+
+def test_planning_on_an_old_version_is_refused(client: FlaskClient, make: Any, coordinator: User) -> None:
+    volunteer = make.volunteer(screened=False)
+    db.session.commit()
+    stale = plan_data(volunteer, today() + timedelta(days=3))
+    client.post(f"/vrijwilligers/{volunteer.id}/screening", data=screening_data(volunteer, capacity="3"))
+
+    response = client.post(f"/vrijwilligers/{volunteer.id}/intake-plannen", data=stale)
+
+    assert response.status_code == 409
+    assert "Iemand anders heeft deze vrijwilliger intussen gewijzigd." in response.text
+    assert 'name="plan_version" type="hidden" value="2"' in response.text
+    db.session.expire_all()
+    assert db.session.get(Volunteer, volunteer.id).intake_planned_on is None
+
+
+def test_no_intake_talk_can_be_planned_for_a_stopped_volunteer(
+    client: FlaskClient, make: Any, coordinator: User
+) -> None:
+    volunteer = make.volunteer(screened=False, stopped_at=datetime(2026, 1, 2, 9, 0))
+    db.session.commit()
+
+    response = client.post(
+        f"/vrijwilligers/{volunteer.id}/intake-plannen", data=plan_data(volunteer, today() + timedelta(days=3))
+    )
+
+    assert response.status_code == 409
+    assert "Deze vrijwilliger is gestopt; een intakegesprek plannen kan niet meer." in response.text
+    db.session.expire_all()
+    assert db.session.get(Volunteer, volunteer.id).intake_planned_on is None
+
+
+def test_recording_the_intake_talk_clears_the_planned_date(client: FlaskClient, make: Any, coordinator: User) -> None:
+    volunteer = make.volunteer(screened=False, intake_planned_on=today())
+    db.session.commit()
+
+    response = client.post(f"/vrijwilligers/{volunteer.id}/screening", data=screening_data(volunteer))
+
+    assert response.status_code == 302
+    db.session.expire_all()
+    saved = db.session.get(Volunteer, volunteer.id)
+    assert saved.intake_outcome is IntakeOutcome.GESCHIKT
+    assert saved.intake_planned_on is None
+
+
+def test_a_screening_without_an_intake_talk_keeps_the_planned_date(
+    client: FlaskClient, make: Any, coordinator: User
+) -> None:
+    planned = today() + timedelta(days=5)
+    volunteer = make.volunteer(screened=False, intake_planned_on=planned)
+    db.session.commit()
+
+    client.post(
+        f"/vrijwilligers/{volunteer.id}/screening",
+        data=screening_data(volunteer, intake_outcome="", intake_on="", intake_notes=""),
+    )
+
+    db.session.expire_all()
+    saved = db.session.get(Volunteer, volunteer.id)
+    assert saved.vog_status is VogStatus.AANGEVRAAGD
+    assert saved.intake_planned_on == planned
+
+
+def test_the_new_filter_still_lists_volunteers_with_a_planned_talk(
+    client: FlaskClient, make: Any, coordinator: User
+) -> None:
+    make.volunteer(screened=False, first_name="Nina", last_name="Gepland", intake_planned_on=today())
+    make.volunteer(first_name="Gijs", last_name="Geschikt", intake_planned_on=today())
+    db.session.commit()
+
+    response = client.get("/vrijwilligers?status=nieuw")
+
+    assert names_in(response.text) == {"Nina Gepland"}
+
+
+def test_the_list_shows_when_the_intake_talk_is_planned(client: FlaskClient, make: Any, coordinator: User) -> None:
+    from webapp.templating import when
+
+    planned = today() + timedelta(days=3)
+    make.volunteer(screened=False, first_name="Nina", last_name="Gepland", intake_planned_on=planned)
+    db.session.commit()
+
+    response = client.get("/vrijwilligers")
+
+    assert f"gesprek {when(planned, 'd MMM')}" in response.text
+
+
+def test_the_history_shows_the_planned_intake_talk(client: FlaskClient, make: Any, coordinator: User) -> None:
+    from webapp.templating import when
+
+    volunteer = make.volunteer(screened=False)
+    db.session.commit()
+    planned = today() + timedelta(days=7)
+    client.post(f"/vrijwilligers/{volunteer.id}/intake-plannen", data=plan_data(volunteer, planned))
+
+    history = client.get(f"/vrijwilligers/{volunteer.id}").text.split('id="geschiedenis"')[1]
+
+    assert f"Intakegesprek gepland op {when(planned)}" in history
+
+
+# --- Re-screening after a safety concern -----------------------------------------------------------------------------
+
+
+def rescreening_notice(since: date) -> str:
+    from webapp.templating import when
+
+    return (
+        f"Een koppeling is beëindigd wegens zorgen over veiligheid op {when(since)}; leg een nieuw intakegesprek vast "
+        "voordat deze vrijwilliger opnieuw gekoppeld kan worden."
+    )
+
+
+def test_an_ending_over_a_safety_concern_is_said_plainly_on_the_volunteer_page(
+    client: FlaskClient, make: Any, coordinator: User
+) -> None:
+    from webapp.services import matches
+
+    volunteer = make.volunteer()
+    match = make.match(volunteer, make.resident(), coordinator)
+    matches.end_match(db.session, match.id, coordinator, matches.Ending("veiligheid", today(), "Zorgen.", True))
+    db.session.commit()
+
+    response = client.get(f"/vrijwilligers/{volunteer.id}")
+
+    assert rescreening_notice(today()) in response.text
+
+
+def test_the_screening_page_says_the_volunteer_must_be_screened_again(
+    client: FlaskClient, make: Any, coordinator: User
+) -> None:
+    since = today() - timedelta(days=2)
+    volunteer = make.volunteer(rescreening_since=since)
+    db.session.commit()
+
+    response = client.get(f"/vrijwilligers/{volunteer.id}/screening")
+
+    assert rescreening_notice(since) in response.text
+
+
+def test_the_list_marks_a_volunteer_who_must_be_screened_again(
+    client: FlaskClient, make: Any, coordinator: User
+) -> None:
+    make.volunteer(first_name="Rik", last_name="Opnieuw", rescreening_since=today() - timedelta(days=2))
+    db.session.commit()
+
+    response = client.get("/vrijwilligers")
+
+    row = response.text.split("Rik Opnieuw")[1].split("</tr>")[0]
+    assert 'badge bad">opnieuw screenen<' in row
+
+
+def test_no_notice_without_a_safety_concern(client: FlaskClient, make: Any, coordinator: User) -> None:
+    volunteer = make.volunteer()
+    db.session.commit()
+
+    response = client.get(f"/vrijwilligers/{volunteer.id}")
+
+    assert "zorgen over veiligheid" not in response.text
+
+
+@pytest.mark.parametrize("days_after", [0, 2])
+def test_an_intake_talk_on_or_after_the_safety_ending_lifts_the_rescreening(
+    client: FlaskClient, make: Any, coordinator: User, days_after: int
+) -> None:
+    since = today() - timedelta(days=3)
+    volunteer = make.volunteer(rescreening_since=since)
+    db.session.commit()
+    intake_on = (since + timedelta(days=days_after)).isoformat()
+
+    response = client.post(
+        f"/vrijwilligers/{volunteer.id}/screening", data=screening_data(volunteer, intake_on=intake_on)
+    )
+
+    assert response.status_code == 302
+    db.session.expire_all()
+    saved = db.session.get(Volunteer, volunteer.id)
+    assert saved.rescreening_since is None
+    assert eligible_programmes(saved, {"buddy": FakeProgramme(requires_vog=False)}, today(), 3) == ["buddy"]
+
+
+def test_lifting_the_rescreening_writes_an_audit_record(client: FlaskClient, make: Any, coordinator: User) -> None:
+    since = today() - timedelta(days=3)
+    volunteer = make.volunteer(rescreening_since=since)
+    db.session.commit()
+
+    client.post(f"/vrijwilligers/{volunteer.id}/screening", data=screening_data(volunteer))
+
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "volunteer.rescreened"))
+    assert event.user_id == coordinator.id
+    assert event.subject_id == volunteer.id
+    assert event.detail == {"since": since.isoformat(), "intake_on": (today() - timedelta(days=1)).isoformat()}
+
+
+def test_an_intake_talk_before_the_safety_ending_does_not_lift_it_and_says_so(
+    client: FlaskClient, make: Any, coordinator: User
+) -> None:
+    since = today() - timedelta(days=1)
+    volunteer = make.volunteer(rescreening_since=since)
+    db.session.commit()
+    before = (since - timedelta(days=4)).isoformat()
+
+    response = client.post(
+        f"/vrijwilligers/{volunteer.id}/screening",
+        data=screening_data(volunteer, intake_on=before),
+        follow_redirects=True,
+    )
+
+    assert "Leg een intakegesprek op of na" in response.text
+    assert rescreening_notice(since) in response.text
+    db.session.expire_all()
+    assert db.session.get(Volunteer, volunteer.id).rescreening_since == since
+    assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "volunteer.rescreened")) is None
+
+
+def test_a_screening_without_a_new_talk_does_not_lift_the_rescreening(
+    client: FlaskClient, make: Any, coordinator: User
+) -> None:
+    since = today() - timedelta(days=3)
+    volunteer = make.volunteer(rescreening_since=since, intake_on=today() - timedelta(days=60))
+    db.session.commit()
+    data = screening_data(
+        volunteer,
+        intake_on=volunteer.intake_on.isoformat(),
+        intake_notes="",
+        vog_status="afgegeven",
+        vog_requested_on=volunteer.vog_requested_on.isoformat(),
+        vog_issued_on=volunteer.vog_issued_on.isoformat(),
+        capacity="3",
+        programmes=["buddy"],
+    )
+
+    client.post(f"/vrijwilligers/{volunteer.id}/screening", data=data)
+
+    db.session.expire_all()
+    saved = db.session.get(Volunteer, volunteer.id)
+    assert saved.capacity == 3
+    assert saved.rescreening_since == since
+
+
+def test_the_screening_form_says_which_talk_lifts_the_rescreening(
+    client: FlaskClient, make: Any, coordinator: User
+) -> None:
+    from webapp.templating import when
+
+    since = today() - timedelta(days=3)
+    volunteer = make.volunteer(rescreening_since=since)
+    db.session.commit()
+
+    response = client.get(f"/vrijwilligers/{volunteer.id}/screening")
+
+    assert f"Alleen een gesprek op of na {when(since)} heft de nieuwe screening op" in response.text

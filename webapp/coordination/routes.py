@@ -1,31 +1,40 @@
-"""Coordinator work: the Monday-morning dashboard, the volunteer list, a volunteer's file, screening, stopping."""
+"""Coordinator work: the Monday-morning dashboard, the volunteer list, a volunteer's file and details, possible
+duplicate sign-ups and merging them, planning the intake talk, screening, stopping."""
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import Select, func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from webapp import catalogue, labels
 from webapp.clock import local_today
 from webapp.coordination.forms import (
+    MergeForm,
+    PlanIntakeForm,
     ScreeningForm,
     StopVolunteerForm,
+    VolunteerEditForm,
     VolunteerFilterForm,
+    distance_value,
 )
 from webapp.extensions import db
 from webapp.models import (
     AuditEvent,
     IntakeOutcome,
     Match,
+    MatchStatus,
     Programme,
     Proposal,
     ProposalStatus,
@@ -40,8 +49,10 @@ from webapp.reasons import blocker_text
 from webapp.rules import age_on, eligibility_blockers, eligible_programmes, vog_is_valid, vog_valid_until
 from webapp.security import COORDINATION, roles_required
 from webapp.services import screening as screening_service
-from webapp.services.errors import Conflict, DomainError
+from webapp.services import volunteers as volunteer_service
+from webapp.services.errors import Conflict, DomainError, FieldError
 from webapp.services.screening import Screening, conflict_message, record_screening
+from webapp.services.week import coordinator_week
 from webapp.templating import when
 
 bp = Blueprint("coordination", __name__)
@@ -66,6 +77,8 @@ def _badges(today: date) -> dict[str, Any]:
     def screening_badge(volunteer: Volunteer) -> tuple[str, str]:
         if volunteer.stopped_at is not None:
             return "neutral", _("gestopt")
+        if volunteer.rescreening_since is not None:
+            return "bad", _("opnieuw screenen")
         if volunteer.intake_outcome is None:
             return "warn", _("nieuw")
         kind = {IntakeOutcome.GESCHIKT: "ok", IntakeOutcome.TWIJFEL: "warn"}.get(volunteer.intake_outcome, "bad")
@@ -89,7 +102,8 @@ def _badges(today: date) -> dict[str, Any]:
 @bp.route("/coordinatie")
 @roles_required(*COORDINATION)
 def dashboard() -> str:
-    """What needs doing this week: intakes, VOGs, free places per programme, waiting residents, proposals."""
+    """The coordinator's week: the work waiting in every part of the process (each item links to where to act),
+    then the figures: sign-ups, VOGs, free places per programme, waiting residents, proposals, matches."""
     today = local_today()
     active = Volunteer.stopped_at.is_(None)
     new_signups = _count(select(func.count(Volunteer.id)).where(active, Volunteer.intake_outcome.is_(None)))
@@ -127,6 +141,8 @@ def dashboard() -> str:
     ]
     return render_template(
         "coordination/dashboard.html",
+        week=coordinator_week(db.session, current_app.config, today),
+        vog_notice_days=int(current_app.config["SAMEN_VOG_NOTICE_DAYS"]),
         new_signups=new_signups,
         vog_pending=vog_pending,
         oldest_vog_request_days=(today - oldest_vog_request).days if oldest_vog_request else None,
@@ -135,7 +151,8 @@ def dashboard() -> str:
         waiting_count=waiting_count,
         longest_wait_days=max(0, (today - oldest_waiting).days) if oldest_waiting else None,
         open_proposals=_count(select(func.count(Proposal.id)).where(Proposal.status == ProposalStatus.OPEN)),
-        active_matches=_count(select(func.count(Match.id)).where(Match.holds_place)),
+        active_matches=_count(select(func.count(Match.id)).where(Match.status == MatchStatus.ACTIEF)),
+        introductions=_count(select(func.count(Match.id)).where(Match.status == MatchStatus.KENNISMAKING)),
         vog_years=_vog_years(),
     )
 
@@ -151,6 +168,7 @@ class _ScreeningFacts:
     places_taken: int
     vog_status: VogStatus
     vog_issued_on: date | None
+    rescreening_since: date | None
 
 
 def _suitable_with_room() -> list[_ScreeningFacts]:
@@ -176,6 +194,7 @@ def _suitable_with_room() -> list[_ScreeningFacts]:
             Volunteer.places_taken,
             Volunteer.vog_status,
             Volunteer.vog_issued_on,
+            Volunteer.rescreening_since,
         ).where(*where)
     )
     return [_ScreeningFacts(programmes[row[0]], *row[1:]) for row in rows]
@@ -235,6 +254,7 @@ def volunteers() -> str:
         form=form,
         page=page,
         filtered=filtered,
+        duplicate_pairs=len(volunteer_service.duplicate_pairs(db.session)),
         **_badges(local_today()),
     )
 
@@ -269,6 +289,38 @@ def _parse_date(value: Any) -> date | None:
         return None
 
 
+# The names of a volunteer's details as the history and the conflict summary show them.
+DETAIL_LABELS: dict[str, Any] = {
+    "first_name": _l("voornaam"),
+    "last_name": _l("achternaam"),
+    "email": _l("e-mailadres"),
+    "phone": _l("telefoonnummer"),
+    "birth_date": _l("geboortedatum"),
+    "postcode": _l("postcode"),
+    "gender": _l("geslacht"),
+    "availability": _l("beschikbaarheid"),
+    "languages": _l("talen"),
+    "interests": _l("interesses"),
+    "max_distance_km": _l("reisafstand"),
+}
+# What a merge can take over from the duplicate, as the history names it.
+TAKEN_OVER_LABELS: dict[str, Any] = {
+    "programmes": _l("programma's"),
+    "interests": _l("interesses"),
+    "availability": _l("beschikbaarheid"),
+    "languages": _l("talen"),
+    "intake": _l("intakegesprek"),
+    "intake_notes": _l("aantekeningen van het intakegesprek"),
+    "intake_planned_on": _l("gepland intakegesprek"),
+    "vog": _l("VOG"),
+    "rescreening_since": _l("nieuwe screening na zorgen over veiligheid"),
+}
+
+
+def _names(codes: Any, vocabulary: dict[str, Any]) -> str:
+    return ", ".join(str(vocabulary.get(code, code)) for code in codes or [])
+
+
 def _history_lines(event: AuditEvent) -> list[str]:
     detail = event.detail or {}
     lines: list[str] = []
@@ -276,12 +328,28 @@ def _history_lines(event: AuditEvent) -> list[str]:
         lines.append(_("Aangemeld via de website"))
     elif event.action == "volunteer.stopped":
         lines.append(_("Gestopt. Reden: %(reason)s", reason=detail.get("reason") or _("niet opgegeven")))
+    elif event.action == "volunteer.updated":
+        lines.append(_("Gegevens gewijzigd: %(fields)s", fields=_names(detail.get("fields"), DETAIL_LABELS)))
+    elif event.action == "volunteer.intake_planned":
+        lines.append(_("Intakegesprek gepland op %(date)s", date=when(_parse_date(detail.get("on")))))
+    elif event.action == "volunteer.rescreened":
+        lines.append(
+            _(
+                "Opnieuw gescreend na zorgen over veiligheid (sinds %(date)s): kan weer gekoppeld worden",
+                date=when(_parse_date(detail.get("since"))),
+            )
+        )
+    elif event.action == "volunteer.merged":
+        line = _("Dubbele aanmelding nr. %(id)s hiermee samengevoegd", id=detail.get("removed_id"))
+        if detail.get("taken_over"):
+            line += _("; overgenomen: %(parts)s", parts=_names(detail["taken_over"], TAKEN_OVER_LABELS))
+        lines.append(line)
     elif event.action == "volunteer.screened":
         if "intake" in detail:
             outcome = detail["intake"].get("outcome")
             label = _label_of(IntakeOutcome, outcome) if outcome else _("nog geen gesprek")
             on = _parse_date(detail["intake"].get("on"))
-            line = _("Kennismakingsgesprek: %(outcome)s", outcome=label) + (f" ({when(on)})" if on else "")
+            line = _("Intakegesprek: %(outcome)s", outcome=label) + (f" ({when(on)})" if on else "")
             if detail["intake"].get("notes_changed"):
                 line += _("; aantekeningen bijgewerkt")
             lines.append(line)
@@ -300,6 +368,17 @@ def _history_lines(event: AuditEvent) -> list[str]:
     else:
         lines.append(event.action)
     return lines
+
+
+def _rescreening_notice(volunteer: Volunteer) -> str:
+    """The plain sentence both the volunteer's page and the screening page show while re-screening is due."""
+    if volunteer.rescreening_since is None:
+        return ""
+    return _(
+        "Een koppeling is beëindigd wegens zorgen over veiligheid op %(date)s; leg een nieuw intakegesprek vast "
+        "voordat deze vrijwilliger opnieuw gekoppeld kan worden.",
+        date=when(volunteer.rescreening_since),
+    )
 
 
 def _render_detail(volunteer: Volunteer, stop_form: StopVolunteerForm, status: int = 200, problem: str = "") -> Any:
@@ -326,6 +405,8 @@ def _render_detail(volunteer: Volunteer, stop_form: StopVolunteerForm, status: i
         ],
         vog_valid_until=vog_valid_until(volunteer, _vog_years()),
         matches=matches,
+        duplicates=volunteer_service.duplicates_of(db.session, volunteer),
+        rescreening_notice=_rescreening_notice(volunteer),
         history=_history(volunteer),
         stop_form=stop_form,
         problem=problem,
@@ -340,6 +421,241 @@ def volunteer_detail(volunteer_id: int) -> Any:
     volunteer = _volunteer_or_404(volunteer_id)
     stop_form = StopVolunteerForm(formdata=None, data={"version": str(volunteer.version)})
     return _render_detail(volunteer, stop_form)
+
+
+# --- A volunteer's details --------------------------------------------------------------------------------------
+
+
+def _details_data(volunteer: Volunteer) -> dict[str, Any]:
+    return {
+        "first_name": volunteer.first_name,
+        "last_name": volunteer.last_name,
+        "email": volunteer.email,
+        "phone": volunteer.phone,
+        "birth_date": volunteer.birth_date,
+        "postcode": volunteer.postcode,
+        "gender": volunteer.gender.value if volunteer.gender else "",
+        "availability": list(volunteer.availability),
+        "languages": list(volunteer.languages),
+        "interests": list(volunteer.interests),
+        "max_distance_km": distance_value(volunteer.max_distance_km),
+    }
+
+
+def _display(name: str, value: Any) -> str:
+    if value in (None, "", []):
+        return "—"
+    if name == "interests":
+        return _names(value, catalogue.INTERESTS)
+    if name == "languages":
+        return _names(value, catalogue.LANGUAGES)
+    if name == "availability":
+        return ", ".join(catalogue.slot_label(code) for code in value)
+    if name == "gender":
+        return catalogue.label(catalogue.GENDERS, value)
+    if name == "max_distance_km":
+        return _("tot %(km)s km", km=value)
+    if name == "birth_date":
+        return when(value)
+    return str(value)
+
+
+def _stored_differences(volunteer: Volunteer, form: VolunteerEditForm) -> list[tuple[str, str]]:
+    """The stored values that differ from what the coordinator typed, to compare after a conflict."""
+    differences = []
+    for name, value in _details_data(volunteer).items():
+        field = form[name]
+        typed = field.parsed[0] if name == "postcode" and getattr(field, "parsed", None) else field.data
+        if name == "email":
+            typed = (typed or "").strip().lower()
+        if (typed or None) != (value or None):
+            differences.append((str(field.label.text), _display(name, value)))
+    return differences
+
+
+@bp.route("/vrijwilligers/<int:volunteer_id>/bewerken", methods=["GET", "POST"])
+@roles_required(*COORDINATION)
+def edit_volunteer(volunteer_id: int) -> Any:
+    """Correct what the volunteer entered; refused without losing the input when someone else saved in between."""
+    volunteer = _volunteer_or_404(volunteer_id)
+    data = None if request.method == "POST" else {**_details_data(volunteer), "version": str(volunteer.version)}
+    form = VolunteerEditForm(data=data, current_distance_km=volunteer.max_distance_km)
+    conflict: list[tuple[str, str]] | None = None
+    if form.validate_on_submit():
+        try:
+            changed = volunteer_service.update_volunteer(
+                db.session, volunteer, current_user, form.details(), int(form.version.data)
+            )
+            db.session.commit()
+        except (Conflict, StaleDataError):
+            db.session.rollback()
+            db.session.refresh(volunteer)
+            conflict = _stored_differences(volunteer, form)
+            form.version.data = str(volunteer.version)
+        else:
+            if changed:
+                flash(_("De gegevens van %(name)s zijn opgeslagen.", name=volunteer.full_name), "success")
+            else:
+                flash(_("Er was niets gewijzigd."), "info")
+            return redirect(url_for("coordination.volunteer_detail", volunteer_id=volunteer.id))
+    status = 200 if request.method == "GET" else (409 if conflict is not None else 422)
+    return render_template("coordination/edit.html", form=form, volunteer=volunteer, conflict=conflict), status
+
+
+# --- Possible duplicates and merging ------------------------------------------------------------------------------
+
+
+def _further_along(volunteer: Volunteer) -> tuple[int, int, int]:
+    """Which of two sign-ups to keep by default: the one with a match, then the one screened, then the oldest."""
+    return (-volunteer.places_taken, 0 if volunteer.intake_outcome is not None else 1, volunteer.id)
+
+
+@bp.route("/vrijwilligers/dubbel")
+@roles_required(*COORDINATION)
+def duplicates() -> str:
+    """Every pair of sign-ups that may be the same person, each with a link to compare and merge them."""
+    pairs = volunteer_service.duplicate_pairs(db.session)
+    ids = {i for pair in pairs for i in (pair.first_id, pair.second_id)}
+    by_id = {v.id: v for v in db.session.scalars(select(Volunteer).where(Volunteer.id.in_(ids)))} if ids else {}
+    rows = []
+    for pair in pairs:
+        kept, other = sorted((by_id[pair.first_id], by_id[pair.second_id]), key=_further_along)
+        rows.append({"kept": kept, "other": other, "same_email": pair.same_email, "same_phone": pair.same_phone})
+    return render_template("coordination/duplicates.html", rows=rows, **_badges(local_today()))
+
+
+def _ended_matches(volunteer_id: int) -> int:
+    return _count(
+        select(func.count(Match.id)).where(Match.volunteer_id == volunteer_id, Match.status == MatchStatus.BEEINDIGD)
+    )
+
+
+def _compare_facts(get: Callable[[str], Any], ended: int) -> list[str]:
+    """One column of the compare page, in the order of ``COMPARE_ROWS``."""
+    outcome = get("intake_outcome")
+    intake = labels.label(outcome) + (f", {when(get('intake_on'))}" if get("intake_on") else "") if outcome else "—"
+    if get("vog_status") is VogStatus.AFGEGEVEN and get("vog_issued_on"):
+        vog = _("afgegeven op %(date)s", date=when(get("vog_issued_on")))
+    elif get("vog_status") is VogStatus.AANGEVRAAGD and get("vog_requested_on"):
+        vog = _("aangevraagd op %(date)s", date=when(get("vog_requested_on")))
+    else:
+        vog = labels.label(get("vog_status"))
+    return [
+        when(get("created_at"), "d MMM yyyy"),
+        get("email"),
+        get("phone"),
+        when(get("birth_date")),
+        get("postcode"),
+        _display("gender", get("gender").value if get("gender") else ""),
+        ", ".join(catalogue.label(catalogue.PROGRAMMES, p.code) for p in get("programmes")) or "—",
+        _display("interests", get("interests")),
+        _display("availability", get("availability")),
+        _display("languages", get("languages")),
+        _display("max_distance_km", distance_value(get("max_distance_km"))),
+        str(get("capacity")),
+        intake,
+        _("ja") if get("intake_notes") else _("geen"),
+        when(get("intake_planned_on")) or "—",
+        vog,
+        when(get("rescreening_since")) or "—",
+        when(get("stopped_at")) if get("stopped_at") else _("nee"),
+        _("%(running)d lopend, %(ended)d beëindigd", running=get("places_taken"), ended=ended),
+    ]
+
+
+COMPARE_ROWS = [
+    _l("Aangemeld op"),
+    _l("E-mailadres"),
+    _l("Telefoonnummer"),
+    _l("Geboortedatum"),
+    _l("Postcode"),
+    _l("Geslacht"),
+    _l("Programma's"),
+    _l("Interesses"),
+    _l("Beschikbaar"),
+    _l("Talen"),
+    _l("Reisafstand"),
+    _l("Capaciteit"),
+    _l("Intakegesprek"),
+    _l("Aantekeningen van het gesprek"),
+    _l("Intakegesprek gepland"),
+    _l("VOG"),
+    _l("Nieuwe screening nodig sinds"),
+    _l("Gestopt"),
+    _l("Koppelingen"),
+]
+
+
+def _render_compare(
+    kept: Volunteer, other: Volunteer, form: MergeForm | None = None, status: int = 200, problem: str = ""
+) -> Any:
+    refusal = volunteer_service.merge_refusal(db.session, kept, other)
+    kept_ended, other_ended = _ended_matches(kept.id), _ended_matches(other.id)
+    after = {**volunteer_service.merged_values(kept, other)} if refusal is None else {}
+    columns = [
+        _compare_facts(lambda name: getattr(kept, name), kept_ended),
+        _compare_facts(lambda name: getattr(other, name), other_ended),
+        _compare_facts(lambda name: after[name] if name in after else getattr(kept, name), kept_ended + other_ended),
+    ]
+    rows = [
+        {"label": label, "kept": k, "other": o, "after": a, "differs": k != o}
+        for label, k, o, a in zip(COMPARE_ROWS, *columns, strict=True)
+    ]
+    if form is None:
+        form = MergeForm(formdata=None, data={"kept_version": str(kept.version), "other_version": str(other.version)})
+    return render_template(
+        "coordination/merge.html",
+        kept=kept,
+        other=other,
+        rows=rows,
+        form=form,
+        refusal=refusal,
+        problem=problem,
+        **_badges(local_today()),
+    ), status
+
+
+@bp.route("/vrijwilligers/<int:volunteer_id>/samenvoegen/<int:other_id>")
+@roles_required(*COORDINATION)
+def compare_volunteers(volunteer_id: int, other_id: int) -> Any:
+    """Two possible duplicate sign-ups side by side, and what the kept one will hold after merging."""
+    return _render_compare(_volunteer_or_404(volunteer_id), _volunteer_or_404(other_id))
+
+
+@bp.route("/vrijwilligers/<int:volunteer_id>/samenvoegen/<int:other_id>", methods=["POST"])
+@roles_required(*COORDINATION)
+def merge_volunteers(volunteer_id: int, other_id: int) -> Any:
+    """Merge the duplicate ``other_id`` into ``volunteer_id``; refused when either changed since the compare page."""
+    kept, other = _volunteer_or_404(volunteer_id), _volunteer_or_404(other_id)
+    form = MergeForm()
+    if not form.validate_on_submit():
+        return _render_compare(kept, other, form, 422, _("Het formulier is onvolledig. Laad de pagina opnieuw."))
+    other_name = other.full_name
+    try:
+        volunteer_service.merge_volunteers(
+            db.session, kept, other, current_user, int(form.kept_version.data), int(form.other_version.data)
+        )
+        db.session.commit()
+    except (Conflict, StaleDataError, IntegrityError) as error:
+        db.session.rollback()
+        kept, other = _volunteer_or_404(volunteer_id), _volunteer_or_404(other_id)
+        db.session.refresh(kept)
+        db.session.refresh(other)
+        message = error.message if isinstance(error, Conflict) else volunteer_service.merge_conflict_message()
+        return _render_compare(kept, other, None, 409, message)
+    flash(
+        _(
+            "De dubbele aanmelding van %(other)s (nr. %(id)d) is samengevoegd met %(name)s.",
+            other=other_name,
+            id=other_id,
+            name=kept.full_name,
+        ),
+        "success",
+    )
+    return redirect(url_for("coordination.volunteer_detail", volunteer_id=kept.id))
+
+
+# --- Screening ------------------------------------------------------------------------------------------------
 
 
 def _programme_choices(volunteer: Volunteer) -> list[tuple[str, str]]:
@@ -369,29 +685,95 @@ def _screening_from(form: ScreeningForm) -> Screening:
     )
 
 
+def _screening_data(volunteer: Volunteer) -> dict[str, Any]:
+    return {
+        "intake_outcome": volunteer.intake_outcome.value if volunteer.intake_outcome else "",
+        "intake_on": volunteer.intake_on,
+        "intake_notes": volunteer.intake_notes,
+        "vog_status": volunteer.vog_status.value,
+        "vog_requested_on": volunteer.vog_requested_on,
+        "vog_issued_on": volunteer.vog_issued_on,
+        "capacity": volunteer.capacity,
+        "programmes": volunteer.programme_codes,
+        "version": str(volunteer.version),
+    }
+
+
+def _screening_form(volunteer: Volunteer, from_request: bool) -> ScreeningForm:
+    if from_request:
+        form = ScreeningForm(today=local_today(), active_matches=volunteer.places_taken)
+    else:
+        form = ScreeningForm(
+            formdata=None,
+            data=_screening_data(volunteer),
+            today=local_today(),
+            active_matches=volunteer.places_taken,
+        )
+    form.programmes.choices = _programme_choices(volunteer)
+    return form
+
+
+def _plan_form(volunteer: Volunteer) -> PlanIntakeForm:
+    return PlanIntakeForm(
+        formdata=None,
+        data={"intake_planned_on": volunteer.intake_planned_on, "plan_version": str(volunteer.version)},
+    )
+
+
+def _render_screening(
+    volunteer: Volunteer,
+    form: ScreeningForm,
+    plan_form: PlanIntakeForm | None = None,
+    status: int = 200,
+    problem: str = "",
+    conflict: bool = False,
+) -> Any:
+    return render_template(
+        "coordination/screening.html",
+        form=form,
+        plan_form=plan_form or _plan_form(volunteer),
+        volunteer=volunteer,
+        in_use=volunteer.places_taken,
+        problem=problem,
+        conflict=conflict,
+        rescreening_notice=_rescreening_notice(volunteer),
+        **_badges(local_today()),
+    ), status
+
+
+def _flash_screening_saved(volunteer: Volunteer, changed: list[str]) -> None:
+    if not changed:
+        flash(_("Er was niets gewijzigd."), "info")
+        return
+    flash(_("De screening van %(name)s is opgeslagen.", name=volunteer.full_name), "success")
+    since = volunteer.rescreening_since
+    if "rescreening" in changed:
+        flash(
+            _(
+                "Het nieuwe intakegesprek is vastgelegd: de zorgen over veiligheid staan een koppeling niet meer "
+                "in de weg."
+            ),
+            "success",
+        )
+    elif since is not None and "intake" in changed and volunteer.intake_on is not None:
+        flash(
+            _(
+                "Het intakegesprek op %(intake)s was vóór %(since)s, de dag waarop de koppeling wegens zorgen over "
+                "veiligheid eindigde. Leg een intakegesprek op of na %(since)s vast voordat deze vrijwilliger "
+                "opnieuw gekoppeld kan worden.",
+                intake=when(volunteer.intake_on),
+                since=when(since),
+            ),
+            "warning",
+        )
+
+
 @bp.route("/vrijwilligers/<int:volunteer_id>/screening", methods=["GET", "POST"])
 @roles_required(*COORDINATION)
 def screen_volunteer(volunteer_id: int) -> Any:
     """Record the intake talk, the VOG status (never the document), capacity and programmes."""
     volunteer = _volunteer_or_404(volunteer_id)
-    today = local_today()
-    in_use = volunteer.places_taken
-    initial = None
-    if request.method == "GET":
-        initial = {
-            "intake_outcome": volunteer.intake_outcome.value if volunteer.intake_outcome else "",
-            "intake_on": volunteer.intake_on,
-            "intake_notes": volunteer.intake_notes,
-            "vog_status": volunteer.vog_status.value,
-            "vog_requested_on": volunteer.vog_requested_on,
-            "vog_issued_on": volunteer.vog_issued_on,
-            "capacity": volunteer.capacity,
-            "programmes": volunteer.programme_codes,
-            "version": str(volunteer.version),
-        }
-    form = ScreeningForm(data=initial, today=today, active_matches=in_use)
-    form.programmes.choices = _programme_choices(volunteer)
-    status, problem, conflict = 200, "", False
+    form = _screening_form(volunteer, from_request=request.method == "POST")
     if form.validate_on_submit():
         try:
             changed = record_screening(db.session, volunteer, current_user, _screening_from(form))
@@ -399,29 +781,52 @@ def screen_volunteer(volunteer_id: int) -> Any:
         except (Conflict, StaleDataError) as error:
             db.session.rollback()
             db.session.refresh(volunteer)
-            status, conflict = 409, True
-            problem = error.message if isinstance(error, Conflict) else conflict_message()
             form.version.data = str(volunteer.version)
+            message = error.message if isinstance(error, Conflict) else conflict_message()
+            return _render_screening(volunteer, form, status=409, problem=message, conflict=True)
         except DomainError as error:
             db.session.rollback()
-            status, problem = 422, error.message
-        else:
-            if changed:
-                flash(_("De screening van %(name)s is opgeslagen.", name=volunteer.full_name), "success")
-            else:
-                flash(_("Er was niets gewijzigd."), "info")
-            return redirect(url_for("coordination.volunteer_detail", volunteer_id=volunteer.id))
-    elif request.method == "POST":
-        status = 422
-    return render_template(
-        "coordination/screening.html",
-        form=form,
-        volunteer=volunteer,
-        in_use=in_use,
-        problem=problem,
-        conflict=conflict,
-        **_badges(today),
-    ), status
+            return _render_screening(volunteer, form, status=422, problem=error.message)
+        _flash_screening_saved(volunteer, changed)
+        return redirect(url_for("coordination.volunteer_detail", volunteer_id=volunteer.id))
+    return _render_screening(volunteer, form, status=422 if request.method == "POST" else 200)
+
+
+@bp.route("/vrijwilligers/<int:volunteer_id>/intake-plannen", methods=["POST"])
+@roles_required(*COORDINATION)
+def plan_intake(volunteer_id: int) -> Any:
+    """Plan the intake talk for today or a later day."""
+    volunteer = _volunteer_or_404(volunteer_id)
+    plan_form = PlanIntakeForm()
+    if not plan_form.validate_on_submit():
+        return _render_screening(volunteer, _screening_form(volunteer, False), plan_form, 422)
+    try:
+        changed = screening_service.plan_intake(
+            db.session, volunteer, current_user, plan_form.intake_planned_on.data, int(plan_form.plan_version.data)
+        )
+        db.session.commit()
+    except FieldError as error:
+        db.session.rollback()
+        plan_form.intake_planned_on.errors = [*plan_form.intake_planned_on.errors, error.message]
+        return _render_screening(volunteer, _screening_form(volunteer, False), plan_form, 422)
+    except (Conflict, StaleDataError) as error:
+        db.session.rollback()
+        db.session.refresh(volunteer)
+        plan_form.plan_version.data = str(volunteer.version)
+        message = error.message if isinstance(error, Conflict) else conflict_message()
+        return _render_screening(volunteer, _screening_form(volunteer, False), plan_form, 409, message)
+    if changed:
+        flash(
+            _(
+                "Het intakegesprek met %(name)s is gepland op %(date)s.",
+                name=volunteer.full_name,
+                date=when(volunteer.intake_planned_on),
+            ),
+            "success",
+        )
+    else:
+        flash(_("Er was niets gewijzigd."), "info")
+    return redirect(url_for("coordination.volunteer_detail", volunteer_id=volunteer.id))
 
 
 @bp.route("/vrijwilligers/<int:volunteer_id>/stoppen", methods=["POST"])

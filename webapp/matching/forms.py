@@ -4,12 +4,9 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField, RadioField, SelectField, TextAreaField
-from wtforms.validators import InputRequired, Length, ValidationError
+from wtforms import HiddenField, IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import HiddenInput
-
-from webapp.labels import choices_for
-from webapp.models import RejectionReason
 
 ALL_PROGRAMMES = ""
 
@@ -32,7 +29,7 @@ class DecisionForm(FlaskForm):
 class RejectForm(FlaskForm):
     reason = RadioField(
         _l("Reden van afwijzen"),
-        choices=choices_for(RejectionReason),
+        choices=[],  # the active reasons admins manage, set by the view
         invalid_choice_message=_l("Kies een reden."),
     )
     note = TextAreaField(
@@ -41,9 +38,14 @@ class RejectForm(FlaskForm):
     )
     next = HiddenField()
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        #: The codes of the reasons that need a note, set by the view with the choices.
+        self.needs_note: set[str] = set()
+
     def validate_note(self, field: Any) -> None:
-        if self.reason.data == "anders" and not (field.data or "").strip():
-            raise ValidationError(_l("Licht de reden toe als u 'Anders' kiest."))
+        if self.reason.data in self.needs_note and not (field.data or "").strip():
+            raise ValidationError(_l("Licht de gekozen reden toe."))
 
 
 class ChooseForm(FlaskForm):
@@ -51,5 +53,18 @@ class ChooseForm(FlaskForm):
         _l("Vrijwilliger"),
         widget=HiddenInput(),
         validators=[InputRequired(_l("Kies een vrijwilliger."))],
+    )
+    # The run on whose page the coordinator chose (the pair then shows on that run's page).
+    run_id = IntegerField(widget=HiddenInput(), validators=[Optional(), NumberRange(min=1, max=2**31 - 1)])
+    next = HiddenField()
+
+
+class UndoRejectionForm(FlaskForm):
+    note = StringField(
+        _l("Waarom wordt de afwijzing ingetrokken?"),
+        validators=[
+            DataRequired(_l("Vul in waarom de afwijzing wordt ingetrokken.")),
+            Length(max=500, message=_l("Maximaal 500 tekens.")),
+        ],
     )
     next = HiddenField()

@@ -14,12 +14,13 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
-from webapp import catalogue, reasons
+from webapp import catalogue, labels, reasons
 from webapp.clock import local_today
 from webapp.extensions import db
 from webapp.matching import presenters
-from webapp.matching.forms import ALL_PROGRAMMES, ChooseForm, DecisionForm, RejectForm, StartRunForm
+from webapp.matching.forms import ALL_PROGRAMMES, ChooseForm, DecisionForm, RejectForm, StartRunForm, UndoRejectionForm
 from webapp.models import (
+    Match,
     MatchRun,
     Programme,
     Proposal,
@@ -33,10 +34,13 @@ from webapp.security import COORDINATION, roles_required, safe_next
 from webapp.services import matches
 from webapp.services import matching as service
 from webapp.services.errors import DomainError, NotFound
+from webapp.templating import when
 
 bp = Blueprint("matching", __name__, url_prefix="/koppelen")
 
 STATUS_FILTERS = {status.value: status for status in ProposalStatus}
+#: The largest id a row can have (a 32-bit integer column on PostgreSQL).
+MAX_ID = 2**31 - 1
 
 
 def _open_problem(proposal: Proposal) -> str | None:
@@ -46,10 +50,14 @@ def _open_problem(proposal: Proposal) -> str | None:
         return _("Deze vrijwilliger is gestopt en kan niet meer gekoppeld worden.")
     if volunteer.free_capacity < 1:
         return _("Deze vrijwilliger heeft geen plek meer.")
+    if resident.status is ResidentStatus.KENNISMAKING:
+        return _("Deze bewoner maakt al kennis met een ander maatje.")
     if resident.status is ResidentStatus.GEKOPPELD:
         return _("Deze bewoner heeft al een maatje.")
     if resident.status is not ResidentStatus.WACHTEND:
         return _("Deze bewoner staat niet meer op de wachtlijst.")
+    if resident.intake_on is None:
+        return _("Met deze bewoner is nog geen intakegesprek gehouden.")
     return None
 
 
@@ -173,7 +181,12 @@ def run_detail(run_id: int) -> str:
     query = (
         select(Proposal)
         .where(Proposal.run_id == run_id)
-        .options(joinedload(Proposal.volunteer), joinedload(Proposal.resident), joinedload(Proposal.decided_by))
+        .options(
+            joinedload(Proposal.volunteer),
+            joinedload(Proposal.resident).joinedload(Resident.intake_by),
+            joinedload(Proposal.decided_by),
+            joinedload(Proposal.rejection_reason),
+        )
         .order_by(Proposal.score.desc(), Proposal.id)
     )
     if status_filter is not None:
@@ -189,10 +202,22 @@ def run_detail(run_id: int) -> str:
         select(RunWaitingResident)
         .where(RunWaitingResident.run_id == run_id)
         .options(joinedload(RunWaitingResident.resident))
-        .order_by(RunWaitingResident.id),
+        .order_by(RunWaitingResident.waiting_days.desc(), RunWaitingResident.id),
         page=_page("wachtend_pagina"),
         per_page=_per_page(),
     )
+    proposal_ids = [p.id for p in proposals.items]
+    match_of = (
+        dict(db.session.execute(select(Match.proposal_id, Match.id).where(Match.proposal_id.in_(proposal_ids))).all())
+        if proposal_ids
+        else {}
+    )
+    chosen_by_hand = db.session.scalars(
+        select(Match)
+        .where(Match.run_id == run_id, Match.proposal_id.is_(None))
+        .options(joinedload(Match.resident), joinedload(Match.volunteer), joinedload(Match.created_by))
+        .order_by(Match.created_at, Match.id)
+    ).all()
     return render_template(
         "matching/run_detail.html",
         run=run,
@@ -201,6 +226,8 @@ def run_detail(run_id: int) -> str:
         status_filter=status_filter.value if status_filter else "",
         waiting=waiting,
         decision_form=DecisionForm(),
+        match_of=match_of,
+        chosen_by_hand=chosen_by_hand,
     )
 
 
@@ -243,7 +270,8 @@ def approve(proposal_id: int) -> Response:
         return redirect(back)
     flash(
         _(
-            "Goedgekeurd: %(volunteer)s is nu het maatje van %(resident)s.",
+            "Goedgekeurd: %(volunteer)s en %(resident)s maken kennis. Plan de kennismaking op de pagina van de "
+            "koppeling.",
             volunteer=volunteer_name,
             resident=resident_name,
         ),
@@ -252,25 +280,73 @@ def approve(proposal_id: int) -> Response:
     return redirect(back)
 
 
+def _reject_form() -> tuple[RejectForm, dict[str, Any]]:
+    form = RejectForm()
+    reasons = matches.active_rejection_reasons(db.session)
+    form.reason.choices = [SelectChoice(r.code, labels.reason_label(r)) for r in reasons]
+    form.needs_note = {r.code for r in reasons if r.needs_note}
+    return form, {r.code: r for r in reasons}
+
+
 @bp.route("/voorstellen/<int:proposal_id>/afwijzen", methods=["GET", "POST"])
 @roles_required(*COORDINATION)
 def reject(proposal_id: int) -> Response | tuple[str, int]:
     proposal = _proposal_or_404(proposal_id)
-    form = RejectForm()
+    form, reasons_by_code = _reject_form()
     if request.method == "GET":
         form.next.data = safe_next(request.args.get("next")) or ""
     if form.validate_on_submit():
         back = _back(_run_url(proposal))
         try:
-            matches.reject_proposal(db.session, proposal_id, current_user, form.reason.data or "", form.note.data or "")
+            rejected = matches.reject_proposal(
+                db.session, proposal_id, current_user, form.reason.data or "", form.note.data or "", today=local_today()
+            )
+            until = rejected.excluded_until
             db.session.commit()
         except (DomainError, IntegrityError, StaleDataError) as error:
             _fail(error)
             return redirect(back)
-        flash(_("Het voorstel is afgewezen. Dit paar wordt niet opnieuw voorgesteld."), "success")
+        if until is None:
+            flash(_("Het voorstel is afgewezen. Dit paar wordt niet opnieuw voorgesteld."), "success")
+        else:
+            flash(
+                _(
+                    "Het voorstel is afgewezen. Dit paar wordt tot en met %(date)s niet opnieuw voorgesteld.",
+                    date=when(until),
+                ),
+                "success",
+            )
         return redirect(back)
     status = 422 if request.method == "POST" else 200
-    return render_template("matching/reject.html", form=form, proposal=proposal), status
+    return render_template(
+        "matching/reject.html", form=form, proposal=proposal, reasons_by_code=reasons_by_code
+    ), status
+
+
+@bp.route("/voorstellen/<int:proposal_id>/afwijzing-intrekken", methods=["GET", "POST"])
+@roles_required(*COORDINATION)
+def undo_rejection(proposal_id: int) -> Response | tuple[str, int]:
+    """Take a rejection back with a reason; the pair may be proposed again."""
+    proposal = _proposal_or_404(proposal_id)
+    form = UndoRejectionForm()
+    back = url_for("residents.resident_detail", resident_id=proposal.resident_id, _anchor="voorstellen")
+    status = 200
+    problem = ""
+    if form.validate_on_submit():
+        try:
+            matches.undo_rejection(db.session, proposal_id, current_user, form.note.data or "")
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            problem, status = error.message, 409
+        else:
+            flash(_("De afwijzing is ingetrokken. Dit paar kan weer worden voorgesteld."), "success")
+            return redirect(back)
+    elif request.method == "POST":
+        status = 422
+    return render_template(
+        "matching/undo_rejection.html", form=form, proposal=proposal, back=back, problem=problem
+    ), status
 
 
 # -- choosing by hand ---------------------------------------------------------------------------------
@@ -286,12 +362,20 @@ def _render_candidates(resident: Resident, form: ChooseForm, status: int = 200) 
     except DomainError as error:
         problem = error.message
     run_id = request.args.get("ronde", type=int)
+    if run_id is not None and not 0 < run_id <= MAX_ID:
+        run_id = None
     back = url_for("matching.run_detail", run_id=run_id) if run_id else url_for("matching.runs")
     if not form.next.data:
         form.next.data = back
     return (
         render_template(
-            "matching/candidates.html", resident=resident, result=result, problem=problem, form=form, back=back
+            "matching/candidates.html",
+            resident=resident,
+            result=result,
+            problem=problem,
+            form=form,
+            back=back,
+            run_id=run_id,
         ),
         status,
     )
@@ -319,20 +403,26 @@ def choose(resident_id: int) -> Response | tuple[str, int]:
     if not form.validate_on_submit():
         return _render_candidates(resident, form, 422)
     volunteer_id: Any = form.volunteer_id.data
-    back = _back(url_for("matching.runs"))
     try:
-        match = service.choose_volunteer(db.session, resident_id, int(volunteer_id), current_user, current_app.config)
-        volunteer_name = match.volunteer.full_name
+        match = service.choose_volunteer(
+            db.session,
+            resident_id,
+            int(volunteer_id),
+            current_user,
+            current_app.config,
+            run_id=form.run_id.data,
+        )
+        volunteer_name, match_id = match.volunteer.full_name, match.id
         db.session.commit()
     except (DomainError, IntegrityError, StaleDataError) as error:
         _fail(error)
         return redirect(url_for("matching.candidates", resident_id=resident_id))
     flash(
         _(
-            "Gekoppeld: %(volunteer)s is nu het maatje van %(resident)s.",
+            "Gekozen: %(volunteer)s en %(resident)s maken kennis. Plan hier de kennismaking.",
             volunteer=volunteer_name,
             resident=resident_name,
         ),
         "success",
     )
-    return redirect(back)
+    return redirect(url_for("matches.match_detail", match_id=match_id))

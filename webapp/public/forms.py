@@ -16,10 +16,12 @@ class VolunteerSignupForm(FlaskForm):
     first_name = StringField(
         _l("Voornaam"),
         validators=[DataRequired(_l("Vul je voornaam in.")), Length(max=80, message=_l("Maximaal 80 tekens."))],
+        render_kw={"autocomplete": "given-name"},
     )
     last_name = StringField(
         _l("Achternaam"),
         validators=[DataRequired(_l("Vul je achternaam in.")), Length(max=80, message=_l("Maximaal 80 tekens."))],
+        render_kw={"autocomplete": "family-name"},
     )
     email = EmailField(
         _l("E-mailadres"),
@@ -28,8 +30,13 @@ class VolunteerSignupForm(FlaskForm):
             Email(_l("Vul een e-mailadres in zoals naam@voorbeeld.nl."), check_deliverability=False),
             Length(max=254),
         ],
+        render_kw={"autocomplete": "email"},
     )
-    phone = TelField(_l("Telefoonnummer"), validators=[DataRequired(_l("Vul je telefoonnummer in.")), PhoneNumber()])
+    phone = TelField(
+        _l("Telefoonnummer"),
+        validators=[DataRequired(_l("Vul je telefoonnummer in.")), PhoneNumber()],
+        render_kw={"autocomplete": "tel"},
+    )
     birth_date = DateField(
         _l("Geboortedatum"),
         validators=[
@@ -40,12 +47,14 @@ class VolunteerSignupForm(FlaskForm):
                 _l("Je bent nog geen 16. Vraag je ouder, verzorger of school om contact met ons op te nemen."),
             ),
         ],
+        render_kw={"autocomplete": "bday"},
     )
     postcode = StringField(
         _l("Postcode"),
         validators=[DataRequired(_l("Vul je postcode in.")), ValidPostcode()],
         render_kw={"class": "short", "autocomplete": "postal-code"},
     )
+    # No autocomplete="sex": the attribute does not apply to radio buttons (HTML), so browsers ignore it there.
     gender = RadioField(
         _l("Ik ben een"),
         choices=[*choices(catalogue.GENDERS), SelectChoice("", _l("zeg ik liever niet"))],

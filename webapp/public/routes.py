@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, make_response, redirect, render_template, request, url_for
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import text
 from werkzeug.wrappers import Response
@@ -27,12 +28,16 @@ def privacy() -> str:
     return render_template("public/privacy.html")
 
 
+def _remember_language(response: Response, language: str) -> None:
+    response.set_cookie(LANGUAGE_COOKIE, language, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
+
+
 @bp.route("/taal", methods=["POST"])
 def set_language() -> Response:
     language = request.form.get("language", "")
     response = redirect(safe_next(request.form.get("next")) or url_for("public.home"))
     if language in current_app.config["LANGUAGES"]:
-        response.set_cookie(LANGUAGE_COOKIE, language, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
+        _remember_language(response, language)
     return response
 
 
@@ -69,10 +74,33 @@ def _signup_from(form: VolunteerSignupForm) -> VolunteerSignup:
     )
 
 
+# The sign-up page's language switch posts the form with this field (see templates/public/signup.html).
+LANGUAGE_SWITCH_FIELD = "taal"
+
+
+def _language_switched_to() -> str | None:
+    """The language the sign-up form was posted to switch to, or None for a real sign-up."""
+    language = request.form.get(LANGUAGE_SWITCH_FIELD) if request.method == "POST" else None
+    return language if language in current_app.config["LANGUAGES"] else None
+
+
 @bp.route("/aanmelden", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["SAMEN_SIGNUP_LIMIT"], methods=["POST"])
+@limiter.limit(
+    lambda: current_app.config["SAMEN_SIGNUP_LIMIT"],
+    methods=["POST"],
+    # Switching the language stores nothing; it must not use up a shared computer's sign-ups.
+    exempt_when=lambda: _language_switched_to() is not None,
+)
 def volunteer_signup() -> str | Response | tuple[str, int]:
     form = VolunteerSignupForm()
+    language = _language_switched_to()
+    if language is not None:
+        # The same form with what was typed, in the other language: not validated (no messages), nothing stored.
+        # CSRFProtect has checked the token before this view runs, as for every POST.
+        with force_locale(language):
+            response = make_response(render_template("public/signup.html", form=form))
+        _remember_language(response, language)
+        return response
     if form.validate_on_submit():
         if not form.website.data:
             register_volunteer(db.session, _signup_from(form))

@@ -1,28 +1,31 @@
-"""Referrals by partner staff (flatcoaches and others): refer a resident with consent, follow a minimal status."""
+"""Referrals by partner staff (flatcoaches and others): refer a resident with consent, follow a minimal status,
+withdraw a referral, correct the contact details until the intake talk. Colleagues at one organisation share
+their referrals; anyone else's referral is 'not found'."""
 
 from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
 
 from webapp.enums import ReferralStatus
 from webapp.extensions import db
-from webapp.models import Role, User
-from webapp.referrals.forms import ReferralForm
+from webapp.models import Referral, Role, User
+from webapp.referrals.forms import CorrectContactDetailsForm, ReferralForm, WithdrawReferralForm
 from webapp.security import roles_required
-from webapp.services.errors import NotFound
+from webapp.services import referrals as referral_service
+from webapp.services.errors import Conflict, FieldError, NotFound
 from webapp.services.residents import (
     ResidentDataError,
     active_programmes,
     age_bounds_text,
     create_referral,
     has_age_bounds,
-    referral_of,
-    referral_status,
-    referral_statuses,
-    referrals_of,
 )
 
 bp = Blueprint("referrals", __name__, url_prefix="/verwijzingen")
@@ -37,15 +40,39 @@ def _page() -> int:
     return max(1, request.args.get("pagina", 1, type=int) or 1)
 
 
+def _status_filter() -> ReferralStatus | None:
+    value = request.args.get("status", "")
+    return ReferralStatus(value) if value in set(ReferralStatus) else None
+
+
+def _referral_or_404(referral_id: int) -> Referral:
+    try:
+        return referral_service.one_of_organisation(db.session, _me(), referral_id)
+    except NotFound:
+        abort(404)
+
+
 @bp.route("/")
 @roles_required(Role.REFERRER)
 def list_referrals() -> str:
-    """The referrer's own referrals, newest first, each with its minimal status."""
+    """The organisation's referrals (colleagues' too), newest first, with a search and a status filter."""
+    text = (request.args.get("zoek") or "").strip()[:100]
+    status = _status_filter()
     page = db.paginate(
-        referrals_of(_me()), page=_page(), per_page=current_app.config["SAMEN_PAGE_SIZE"], error_out=False
+        referral_service.of_organisation(_me(), text, status),
+        page=_page(),
+        per_page=current_app.config["SAMEN_PAGE_SIZE"],
+        error_out=False,
     )
-    statuses = referral_statuses(db.session, [referral.resident for referral in page.items])
-    return render_template("referrals/list.html", page=page, statuses=statuses)
+    return render_template(
+        "referrals/list.html",
+        page=page,
+        text=text,
+        chosen_status=status,
+        status_choices=list(ReferralStatus),
+        filtered=bool(text or status),
+        me=_me(),
+    )
 
 
 @bp.route("/nieuw", methods=["GET", "POST"])
@@ -74,19 +101,108 @@ def new_referral() -> str | Response | tuple[str, int]:
     return render_template("referrals/new.html", form=form, age_bound=age_bound), status
 
 
-@bp.route("/<int:referral_id>")
-@roles_required(Role.REFERRER)
-def referral_detail(referral_id: int) -> str:
-    """What the referrer sent, and how far it got; nothing of the coordinators' work."""
-    try:
-        referral = referral_of(db.session, _me(), referral_id)
-    except NotFound:
-        abort(404)
-    status = referral_status(referral.resident)
+def _render_detail(
+    referral: Referral, withdraw_form: WithdrawReferralForm | None = None, refusal: str | None = None, status: int = 200
+) -> tuple[str, int]:
     return render_template(
         "referrals/detail.html",
         referral=referral,
         resident=referral.resident,
-        status=status,
+        status=referral.status,
         steps=list(ReferralStatus),
-    )
+        may_withdraw=referral_service.may_withdraw(referral),
+        may_correct=referral_service.may_correct(referral),
+        withdraw_form=withdraw_form or WithdrawReferralForm(formdata=None),
+        refusal=refusal,
+        me=_me(),
+    ), status
+
+
+@bp.route("/<int:referral_id>")
+@roles_required(Role.REFERRER)
+def referral_detail(referral_id: int) -> tuple[str, int]:
+    """What was sent, and how far it got; nothing of the coordinators' work. With the steps still the referrer's."""
+    return _render_detail(_referral_or_404(referral_id))
+
+
+@bp.route("/<int:referral_id>/intrekken", methods=["POST"])
+@roles_required(Role.REFERRER)
+def withdraw_referral(referral_id: int) -> Response | tuple[str, int]:
+    """Withdraw a referral while the resident waits: the resident is closed with the reason."""
+    referral = _referral_or_404(referral_id)
+    form = WithdrawReferralForm()
+    if not form.validate_on_submit():
+        return _render_detail(referral, withdraw_form=form, status=422)
+    try:
+        referral_service.withdraw(db.session, _me(), referral, form.reason.data or "")
+        db.session.commit()
+    except FieldError as error:
+        db.session.rollback()
+        form.reason.errors = [*form.reason.errors, error.message]
+        return _render_detail(_referral_or_404(referral_id), withdraw_form=form, status=422)
+    except Conflict as error:
+        db.session.rollback()
+        return _render_detail(_referral_or_404(referral_id), withdraw_form=form, refusal=error.message, status=409)
+    flash(_("De verwijzing van %(name)s is ingetrokken.", name=referral.resident.full_name), "success")
+    return redirect(url_for("referrals.referral_detail", referral_id=referral_id))
+
+
+def _stored_differences(referral: Referral, form: CorrectContactDetailsForm) -> list[tuple[str, str]]:
+    """The stored contact details that differ from what was typed, to compare after a conflict."""
+    stored = referral_service.contact_details_of(referral.resident)
+    differences = []
+    for name in ("first_name", "last_name", "phone", "email", "postcode", "address"):
+        field = form[name]
+        typed = field.parsed[0] if name == "postcode" and getattr(field, "parsed", None) else field.data
+        value = getattr(stored, name)
+        if (typed or "").strip() != (value or ""):
+            differences.append((str(field.label.text), value or "—"))
+    return differences
+
+
+@bp.route("/<int:referral_id>/wijzigen", methods=["GET", "POST"])
+@roles_required(Role.REFERRER)
+def correct_referral(referral_id: int) -> str | Response | tuple[str, int]:
+    """Correct the resident's contact details until the intake talk; refused without losing the input when
+    someone else saved in between."""
+    referral = _referral_or_404(referral_id)
+    form_data: dict[str, Any] | None = None
+    if request.method == "GET":
+        resident = referral.resident
+        form_data = {**asdict(referral_service.contact_details_of(resident)), "version": str(resident.version)}
+    form = CorrectContactDetailsForm(data=form_data)
+    refusal = referral_service.why_not_correctable(referral)
+    conflict: list[tuple[str, str]] | None = None
+    if refusal is None and form.validate_on_submit():
+        try:
+            changed = referral_service.correct_contact_details(
+                db.session, _me(), referral, form.contact_details(), form.expected_version()
+            )
+            db.session.commit()
+        except FieldError as error:
+            db.session.rollback()
+            form[error.field].errors = [*form[error.field].errors, error.message]
+        except (Conflict, StaleDataError):
+            db.session.rollback()
+            referral = _referral_or_404(referral_id)
+            # The intake talk may have been held in between; otherwise it was an edit by someone else.
+            refusal = referral_service.why_not_correctable(referral)
+            if refusal is None:
+                conflict = _stored_differences(referral, form)
+                form.version.data = str(referral.resident.version)
+        else:
+            if changed:
+                flash(_("De gegevens van %(name)s zijn aangepast.", name=referral.resident.full_name), "success")
+            else:
+                flash(_("Er was niets gewijzigd."), "info")
+            return redirect(url_for("referrals.referral_detail", referral_id=referral_id))
+    refused = refusal is not None or conflict is not None
+    status = 409 if refused else (200 if request.method == "GET" else 422)
+    return render_template(
+        "referrals/edit.html",
+        form=form,
+        referral=referral,
+        resident=referral.resident,
+        refusal=refusal,
+        conflict=conflict,
+    ), status

@@ -18,6 +18,7 @@ from wtforms import (
     StringField,
     TelField,
     TextAreaField,
+    TimeField,
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
@@ -113,6 +114,8 @@ def _travel_choices() -> list[SelectChoice]:
 class ResidentFields(FlaskForm):
     """What we need to know about a resident to find a buddy; no more (data minimisation)."""
 
+    # autocomplete="off" on the contact fields: staff type someone else's details here, and the browser would offer
+    # their own name, e-mail and address (the volunteer's public form carries the hints instead).
     first_name = StringField(
         _l("Voornaam"),
         validators=[DataRequired(_l("Vul de voornaam in.")), Length(max=80, message=_l("Maximaal 80 tekens."))],
@@ -228,7 +231,7 @@ class IntakeForm(FlaskForm):
         _l("Datum van het intakegesprek"),
         validators=[
             InputRequired(_l("Vul de datum van het intakegesprek in.")),
-            NotInFuture(_l("De datum van de intake kan niet in de toekomst liggen.")),
+            NotInFuture(_l("Een gehouden intakegesprek ligt niet in de toekomst.")),
         ],
         render_kw={"class": "short"},
     )
@@ -238,6 +241,29 @@ class IntakeForm(FlaskForm):
         _max_today(self.intake_on)
         if self.intake_on.data is None and not self.is_submitted():
             self.intake_on.data = today()
+
+
+class PlanIntakeForm(FlaskForm):
+    """An appointment for the intake talk, today or later."""
+
+    planned_on = DateField(
+        _l("Datum van de afspraak"),
+        validators=[InputRequired(_l("Vul de datum van de afspraak in."))],
+        render_kw={"class": "short"},
+    )
+    planned_at = TimeField(
+        _l("Tijd"),
+        validators=[Optional()],
+        render_kw={"class": "short"},
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.planned_on.render_kw = {**(self.planned_on.render_kw or {}), "min": today().isoformat()}
+
+    def validate_planned_on(self, field: Field) -> None:
+        if field.data is not None and field.data < today():
+            raise ValidationError(_("Een afspraak ligt vandaag of later. Was het gesprek al? Leg het dan vast."))
 
 
 class ResidentIntakeForm(ConsentFields, ResidentFields, IntakeForm):

@@ -18,6 +18,7 @@ from webapp.residents.forms import (
     STATUS_CHOICES,
     CloseForm,
     IntakeForm,
+    PlanIntakeForm,
     ResidentEditForm,
     ResidentIntakeForm,
     resident_form_data,
@@ -32,9 +33,9 @@ from webapp.services.residents import (
     get_resident,
     has_age_bounds,
     matches_for,
+    plan_intake,
     proposals_for,
     record_intake,
-    referral_status,
     register_resident,
     residents_query,
     today,
@@ -136,23 +137,35 @@ def _render_detail(
     resident: Resident,
     intake_form: IntakeForm | None = None,
     close_form: CloseForm | None = None,
+    plan_form: PlanIntakeForm | None = None,
     status: int = 200,
 ) -> tuple[str, int]:
     match = holding_match(db.session, resident.id)
-    problem_anchor = "intake-kop" if intake_form is not None else "afsluiten-kop" if close_form is not None else None
+    problem_anchor = (
+        "intake-kop"
+        if intake_form is not None
+        else "plannen-kop"
+        if plan_form is not None
+        else "afsluiten-kop"
+        if close_form is not None
+        else None
+    )
+    planned = {"planned_on": resident.intake_planned_on, "planned_at": resident.intake_planned_at}
     html = render_template(
         "residents/detail.html",
         problem_anchor=problem_anchor if status == 422 else None,
         resident=resident,
         referral=resident.referral,
-        referral_status=referral_status(resident) if resident.referral else None,
+        referral_status=resident.referral.status if resident.referral else None,
         proposals=proposals_for(db.session, resident),
         matches=matches_for(db.session, resident),
         active_match=match,
         waiting_days=waiting_days(resident),
         place=_place(resident.pc4),
         intake_form=intake_form or IntakeForm(formdata=None, data={"intake_on": resident.intake_on or today()}),
+        plan_form=plan_form or PlanIntakeForm(formdata=None, data=planned),
         close_form=close_form or CloseForm(formdata=None),
+        today=today(),
     )
     return html, status
 
@@ -260,6 +273,33 @@ def record_intake_view(resident_id: int) -> Response | tuple[str, int]:
         flash(_("Iemand anders heeft deze bewoner net gewijzigd. Bekijk de gegevens en probeer het opnieuw."), "error")
     else:
         flash(_("Het intakegesprek is vastgelegd."), "success")
+    return redirect(url_for("residents.resident_detail", resident_id=resident_id))
+
+
+@bp.route("/bewoners/<int:resident_id>/intake-plannen", methods=["POST"], endpoint="plan_intake")
+@roles_required(*COORDINATION)
+def plan_intake_view(resident_id: int) -> Response | tuple[str, int]:
+    """An appointment for the intake talk, today or later."""
+    resident = _resident_or_404(resident_id)
+    form = PlanIntakeForm()
+    if not form.validate_on_submit():
+        return _render_detail(resident, plan_form=form, status=422)
+    try:
+        plan_intake(db.session, _me(), resident, form.planned_on.data, form.planned_at.data)
+        db.session.commit()
+    except ResidentDataError as error:
+        db.session.rollback()
+        form[error.field].errors = [*form[error.field].errors, error.message]
+        return _render_detail(_resident_or_404(resident_id), plan_form=form, status=422)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return _render_detail(_resident_or_404(resident_id), status=409)
+    except StaleDataError:
+        db.session.rollback()
+        flash(_("Iemand anders heeft deze bewoner net gewijzigd. Bekijk de gegevens en probeer het opnieuw."), "error")
+        return _render_detail(_resident_or_404(resident_id), status=409)
+    flash(_("Het intakegesprek is gepland."), "success")
     return redirect(url_for("residents.resident_detail", resident_id=resident_id))
 
 

@@ -34,7 +34,7 @@ from webapp.models import (
     utcnow,
 )
 from webapp.reasons import pair_refusal
-from webapp.rules import NO_LOCATION
+from webapp.rules import NO_LOCATION, may_be_matched
 from webapp.services import audit, matches
 from webapp.services.errors import Conflict, DomainError, NotFound
 
@@ -80,6 +80,7 @@ def start_run(session: Session, user: User, programme_code: str | None, config: 
     run.stats = {
         "volunteers": stats.volunteers,
         "residents": stats.residents + len(data.residents_without_location),
+        "residents_without_intake": data.residents_without_intake,
         "feasible_pairs": stats.feasible_pairs,
         "candidate_pairs": stats.candidate_pairs,
         "proposals": stats.matched,
@@ -90,18 +91,25 @@ def start_run(session: Session, user: User, programme_code: str | None, config: 
     }
     session.flush()
     session.add_all(_proposal_row(run.id, p) for p in result.proposals)
+    waited = {r.id: r.waiting_days for r in data.residents}
     session.add_all(
         RunWaitingResident(
             run_id=run.id,
             resident_id=u.resident_id,
             feasible_volunteers=u.feasible_volunteers,
             reasons=[{"code": r.code.value, "volunteers": r.volunteers} for r in u.reasons],
+            waiting_days=waited.get(u.resident_id, 0),
         )
         for u in result.unmatched
     )
     session.add_all(
-        RunWaitingResident(run_id=run.id, resident_id=rid, reasons=[{"code": NO_LOCATION, "volunteers": 0}])
-        for rid in data.residents_without_location
+        RunWaitingResident(
+            run_id=run.id,
+            resident_id=rid,
+            reasons=[{"code": NO_LOCATION, "volunteers": 0}],
+            waiting_days=days,
+        )
+        for rid, days in data.residents_without_location
     )
     session.flush()
     audit.record(session, user, "match_run.started", "match_run", run.id, programme=programme_code, **run.stats)
@@ -149,13 +157,16 @@ class CandidateList:
 
 
 def _waiting_resident(session: Session, resident_id: int) -> Resident:
+    """A resident a coordinator may choose a buddy for: waiting, with the intake talk held."""
     resident = session.get(Resident, resident_id)
     if resident is None:
         raise NotFound(_("Deze bewoner bestaat niet."))
-    if resident.status is ResidentStatus.GEKOPPELD:
+    if resident.status in (ResidentStatus.KENNISMAKING, ResidentStatus.GEKOPPELD):
         raise Conflict(matches.resident_taken())
     if resident.status is not ResidentStatus.WACHTEND:
         raise Conflict(_("Deze bewoner staat niet meer op de wachtlijst."))
+    if not may_be_matched(resident):
+        raise DomainError(_("Met deze bewoner is nog geen intakegesprek gehouden. Leg dat eerst vast."))
     return resident
 
 
@@ -210,6 +221,7 @@ def choose_volunteer(
     user: User,
     config: Mapping[str, Any],
     today: date | None = None,
+    run_id: int | None = None,
 ) -> Match:
     """Match a resident with a volunteer chosen by hand; the volunteer must be a feasible candidate."""
     today = today or local_today()
@@ -230,4 +242,6 @@ def choose_volunteer(
         codes = [r.code for u in outcome.unmatched for r in u.reasons]
         raise DomainError(pair_refusal(codes[0] if codes else None))
 
-    return matches.match_by_hand(session, resident_id, volunteer_id, user)
+    if run_id is not None and session.get(MatchRun, run_id) is None:
+        run_id = None
+    return matches.match_by_hand(session, resident_id, volunteer_id, user, run_id=run_id)

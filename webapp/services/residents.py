@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, fields
-from datetime import date
+from datetime import date, time, timedelta
 from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
-from webapp import catalogue, rules
+from webapp import catalogue
 from webapp.clock import local_today as today
 from webapp.enums import ReferralStatus
 from webapp.models import (
@@ -26,39 +25,15 @@ from webapp.models import (
     ResidentSource,
     ResidentStatus,
     User,
+    utcnow,
 )
 from webapp.rules import age_on
-from webapp.services import audit
+from webapp.services import audit, referral_status
 from webapp.services.errors import Conflict, FieldError, NotFound
 
 
 class ResidentDataError(FieldError):
     """A resident's data a form should have caught."""
-
-
-# --- What a referrer may see: a minimal status ------------------------------------------------------------
-
-
-def referral_status(resident: Resident, has_proposal: bool | None = None) -> ReferralStatus:
-    """The minimal status a referrer sees (``webapp.rules.referral_status``); ``has_proposal`` is looked up when
-    not given."""
-    if has_proposal is None:
-        session = Session.object_session(resident)
-        has_proposal = session is not None and bool(
-            session.scalar(select(Proposal.id).where(Proposal.resident_id == resident.id).limit(1))
-        )
-    return rules.referral_status(resident, has_proposal)
-
-
-def referral_statuses(session: Session, residents: Sequence[Resident]) -> dict[int, ReferralStatus]:
-    """Statuses for a page of residents with one query for proposals."""
-    ids = [resident.id for resident in residents]
-    with_proposal = (
-        set(session.scalars(select(Proposal.resident_id).where(Proposal.resident_id.in_(ids)).distinct()))
-        if ids
-        else set()
-    )
-    return {resident.id: referral_status(resident, resident.id in with_proposal) for resident in residents}
 
 
 # --- Input ----------------------------------------------------------------------------------------------
@@ -231,6 +206,8 @@ def create_referral(
         referrer=referrer,
         organisation_id=referrer.organisation_id,
         reason=reason.strip(),
+        status=ReferralStatus.ONTVANGEN,
+        status_changed_at=utcnow(),
     )
     session.add_all([resident, referral])
     session.flush()
@@ -262,7 +239,7 @@ def register_resident(
     _check_details(session, details, on, None)
     _check_consent(consent, on)
     if intake_on > on:
-        raise ResidentDataError("intake_on", _("De datum van de intake kan niet in de toekomst liggen."))
+        raise ResidentDataError("intake_on", _("Een gehouden intakegesprek ligt niet in de toekomst."))
     resident = _new_resident(details, consent, coordinator, ResidentSource.COORDINATOR, on)
     resident.intake_on = intake_on
     resident.intake_by = coordinator
@@ -306,16 +283,43 @@ def update_resident(
 
 
 def record_intake(session: Session, user: User, resident: Resident, intake_on: date, on: date | None = None) -> None:
-    """The coordinator had the intake talk with the resident on ``intake_on``."""
+    """The coordinator held the intake talk with the resident on ``intake_on`` (today or earlier): from now on the
+    resident takes part in matching runs."""
     on = on or today()
     if resident.status is ResidentStatus.AFGESLOTEN:
-        raise Conflict(_("Deze bewoner is afgesloten; een intake vastleggen kan niet meer."))
+        raise Conflict(_("Deze bewoner is afgesloten; een intakegesprek vastleggen kan niet meer."))
     if intake_on > on:
-        raise ResidentDataError("intake_on", _("De datum van de intake kan niet in de toekomst liggen."))
+        raise ResidentDataError(
+            "intake_on", _("Een gehouden intakegesprek ligt niet in de toekomst. Plan het gesprek hieronder in.")
+        )
     resident.intake_on = intake_on
     resident.intake_by = user
+    resident.intake_planned_on = None
+    resident.intake_planned_at = None
     session.flush()
+    referral_status.refresh(session, resident.id)
     audit.record(session, user, "resident.intake_recorded", "resident", resident.id, intake_on=intake_on.isoformat())
+
+
+def plan_intake(
+    session: Session, user: User, resident: Resident, planned_on: date, planned_at: time | None, on: date | None = None
+) -> None:
+    """The coordinator made an appointment for the intake talk (today or later)."""
+    on = on or today()
+    if resident.status is ResidentStatus.AFGESLOTEN:
+        raise Conflict(_("Deze bewoner is afgesloten; een intakegesprek plannen kan niet meer."))
+    if planned_on < on:
+        raise ResidentDataError(
+            "planned_on", _("Een gepland gesprek ligt vandaag of later. Was het al? Leg het dan vast als gehouden.")
+        )
+    if planned_on > on + timedelta(days=366):
+        raise ResidentDataError("planned_on", _("Plan het gesprek binnen een jaar."))
+    resident.intake_planned_on = planned_on
+    resident.intake_planned_at = planned_at
+    resident.intake_planned_by = user
+    session.flush()
+    referral_status.refresh(session, resident.id)
+    audit.record(session, user, "resident.intake_planned", "resident", resident.id, on=planned_on.isoformat())
 
 
 # --- Reading --------------------------------------------------------------------------------------------
@@ -330,24 +334,6 @@ def get_resident(session: Session, resident_id: int) -> Resident:
     if resident is None:
         raise NotFound(_("Deze bewoner bestaat niet (meer)."))
     return resident
-
-
-def referrals_of(referrer: User) -> Select[Any]:
-    """A referrer's own referrals, made for their current organisation, newest first."""
-    return (
-        select(Referral)
-        .options(selectinload(Referral.resident))
-        .where(Referral.referrer_id == referrer.id, Referral.organisation_id == referrer.organisation_id)
-        .order_by(Referral.created_at.desc(), Referral.id.desc())
-    )
-
-
-def referral_of(session: Session, referrer: User, referral_id: int) -> Referral:
-    """One of the referrer's own referrals; anyone else's is 'not found', never 'forbidden'."""
-    referral = session.scalar(referrals_of(referrer).where(Referral.id == referral_id))
-    if referral is None:
-        raise NotFound(_("Deze verwijzing bestaat niet."))
-    return referral
 
 
 def _digits(text: str) -> str:

@@ -1,12 +1,14 @@
-"""Volunteer screening: the intake talk, the VOG, capacity and programmes; stopping.
+"""Volunteer screening: planning and recording the intake talk, the VOG, capacity and programmes; stopping.
 
-Who may be matched is a pure rule, ``webapp.rules.eligible_programmes``.
+Who may be matched is a pure rule, ``webapp.rules.eligible_programmes``. An ending over a safety concern (written
+by ``webapp.services.matches.end_match``) sets ``rescreening_since``; only an intake talk recorded here for that day
+or later lifts it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from flask_babel import gettext as _
@@ -14,9 +16,13 @@ from flask_babel import ngettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from webapp.clock import local_today
 from webapp.models import IntakeOutcome, Programme, User, VogStatus, Volunteer, utcnow
 from webapp.services import audit
-from webapp.services.errors import Conflict, DomainError
+from webapp.services.errors import Conflict, DomainError, FieldError
+
+# How far ahead an intake talk can be planned.
+PLANNING_HORIZON = timedelta(days=366)
 
 # ---------------------------------------------------------------------------------------------------------------
 # Use cases: they change the session and write audit records; the view commits.
@@ -74,6 +80,7 @@ def record_screening(session: Session, volunteer: Volunteer, user: User, screeni
         raise DomainError(_("Kies minstens één bestaand programma."))
 
     changed: dict[str, Any] = {}
+    rescreened: dict[str, str] = {}
     intake = {
         "intake_outcome": screening.intake_outcome,
         "intake_on": screening.intake_on,
@@ -90,6 +97,17 @@ def record_screening(session: Session, volunteer: Volunteer, user: User, screeni
         for name, value in intake.items():
             setattr(volunteer, name, value)
         volunteer.intake_by_id = user.id
+        if screening.intake_outcome is not None:
+            volunteer.intake_planned_on = None  # the planned talk took place
+        since = volunteer.rescreening_since
+        if (
+            since is not None
+            and screening.intake_outcome is not None
+            and screening.intake_on is not None
+            and screening.intake_on >= since
+        ):
+            volunteer.rescreening_since = None
+            rescreened = {"since": since.isoformat(), "intake_on": screening.intake_on.isoformat()}
 
     vog = {
         "vog_status": screening.vog_status,
@@ -120,7 +138,36 @@ def record_screening(session: Session, volunteer: Volunteer, user: User, screeni
         volunteer.updated_at = utcnow()
         session.flush()
         audit.record(session, user, "volunteer.screened", "volunteer", volunteer.id, **changed)
+    if rescreened:
+        audit.record(session, user, "volunteer.rescreened", "volunteer", volunteer.id, **rescreened)
+        return [*changed, "rescreening"]
     return list(changed)
+
+
+def planned_in_the_past() -> str:
+    return _("Een gepland gesprek ligt vandaag of later. Was het al? Leg het dan vast onder 'Intakegesprek'.")
+
+
+def plan_intake(
+    session: Session, volunteer: Volunteer, user: User, planned_on: date, version: int, today: date | None = None
+) -> bool:
+    """The coordinator made an appointment for the intake talk (today or later); returns whether anything
+    changed."""
+    check_version(volunteer, version)
+    if volunteer.stopped_at is not None:
+        raise Conflict(_("Deze vrijwilliger is gestopt; een intakegesprek plannen kan niet meer."))
+    today = today or local_today()
+    if planned_on < today:
+        raise FieldError("intake_planned_on", planned_in_the_past())
+    if planned_on > today + PLANNING_HORIZON:
+        raise FieldError("intake_planned_on", _("Plan het gesprek binnen een jaar."))
+    if volunteer.intake_planned_on == planned_on:
+        return False
+    volunteer.intake_planned_on = planned_on
+    volunteer.updated_at = utcnow()
+    session.flush()
+    audit.record(session, user, "volunteer.intake_planned", "volunteer", volunteer.id, on=planned_on.isoformat())
+    return True
 
 
 def stop_volunteer(session: Session, volunteer: Volunteer, user: User, reason: str, version: int) -> None:

@@ -1,0 +1,391 @@
+"""The demo data that `make run` loads (`flask samen seed-demo`): matches in every state, every date where the forms
+would accept it, pairs the engine would propose, and a coordinator's week with work in every list.
+
+The demo is loaded once per backend for this module: the tests only read it (GET handlers never write; signing in
+touches nothing another test looks at).
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Iterator
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from matcher.encoding import haversine_km
+from tests.webapp.conftest import FreshGlobalsClient, _test_config
+from webapp import create_app
+from webapp.clock import local_today
+from webapp.enums import RESIDENT_STATUS_FOR_MATCH, Attention, CheckInState, ReferralStatus
+from webapp.extensions import db
+from webapp.models import (
+    IntakeOutcome,
+    Match,
+    MatchStatus,
+    Programme,
+    Referral,
+    Resident,
+    ResidentStatus,
+    User,
+    VogStatus,
+    Volunteer,
+    utcnow,
+)
+from webapp.postcodes import pc4_areas
+from webapp.rules import Blocker, eligibility_blockers, referral_status, vog_is_valid
+from webapp.services.follow_up import followed, policy_from
+from webapp.services.week import coordinator_week
+
+README_PASSWORDS = {
+    "beheer@samen.test": "demo-beheer-2026",
+    "coordinator@samen.test": "demo-coordinator-2026",
+    "coordinator2@samen.test": "demo-coordinator-2026",
+    "flatcoach@samen.test": "demo-flatcoach-2026",
+    "vidomes@samen.test": "demo-flatcoach-2026",
+    "bibliotheek@samen.test": "demo-flatcoach-2026",
+}
+
+
+@pytest.fixture(scope="module")
+def demo(backend: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    """An app whose database holds the demo data, loaded by the command `make run` uses."""
+    kind, resource = backend
+    if kind == "sqlite":
+        path = tmp_path_factory.mktemp("demo") / "demo.sqlite3"
+        shutil.copyfile(resource, path)
+        url, name = f"sqlite:///{path}", None
+    else:
+        name = resource.fresh()
+        url = resource.url_for(name)
+    app = create_app(_test_config(url))
+    app.test_client_class = FreshGlobalsClient
+    with app.app_context():
+        result = app.test_cli_runner().invoke(args=["samen", "seed-demo"])
+        assert result.exit_code == 0, result.output
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+    if name is not None:
+        resource.drop(name)
+
+
+@pytest.fixture
+def today(demo: Flask) -> date:
+    return local_today()
+
+
+def _signed_in(demo: Flask, email: str) -> FlaskClient:
+    client = demo.test_client()
+    user = db.session.scalar(select(User).where(User.email == email))
+    assert user is not None
+    with client.session_transaction() as session:
+        session["_user_id"] = str(user.id)
+        session["_fresh"] = True
+    return client
+
+
+@pytest.fixture
+def coordinator_client(demo: Flask) -> FlaskClient:
+    return _signed_in(demo, "coordinator@samen.test")
+
+
+def _all_matches() -> list[Match]:
+    return list(
+        db.session.scalars(
+            select(Match).options(selectinload(Match.check_ins), selectinload(Match.events)).order_by(Match.id)
+        )
+    )
+
+
+def _running(demo: Flask, today: date) -> list[Any]:
+    return followed(db.session, [m for m in _all_matches() if m.holds_place], policy_from(demo.config), today)
+
+
+def _section(html: str, section_id: str) -> str:
+    start = html.index(f'id="{section_id}"')
+    return html[start : html.index("</section>", start)]
+
+
+# -- every state of a match -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "attention",
+    [
+        Attention.PLAN_INTRODUCTION,
+        Attention.INTRODUCTION_PLANNED,
+        Attention.RECORD_OUTCOME,
+        Attention.CHECK_IN_DUE,
+        Attention.CHECK_IN_OVERDUE,
+        Attention.ENDING_TALK,
+        Attention.ON_TRACK,
+    ],
+)
+def test_a_running_match_asks_for_each_kind_of_attention(demo: Flask, today: date, attention: Attention) -> None:
+    attentions = [row.follow_up.attention for row in _running(demo, today)]
+
+    assert attention in attentions
+
+
+def test_an_active_match_on_track_has_had_its_check_ins_on_time(demo: Flask, today: date) -> None:
+    on_track = [row for row in _running(demo, today) if row.follow_up.attention is Attention.ON_TRACK]
+
+    with_check_ins = [row for row in on_track if row.match.check_ins]
+    assert with_check_ins
+    assert all(row.follow_up.outlook.state is not CheckInState.OVERDUE for row in with_check_ins)
+
+
+def test_an_active_match_has_had_every_check_in_of_the_schedule(demo: Flask, today: date) -> None:
+    outlooks = [row.follow_up.outlook for row in _running(demo, today) if row.follow_up.outlook is not None]
+
+    assert CheckInState.ALL_DONE in [outlook.state for outlook in outlooks]
+
+
+@pytest.mark.parametrize(
+    ("reason", "resident_status"),
+    [
+        ("geen_klik_kennismaking", ResidentStatus.WACHTEND),
+        ("kennismaking_geannuleerd", ResidentStatus.WACHTEND),
+        ("doel_bereikt", ResidentStatus.AFGESLOTEN),
+        ("verhuisd", ResidentStatus.WACHTEND),
+        ("veiligheid", ResidentStatus.WACHTEND),
+    ],
+)
+def test_a_match_ended_for_each_kind_of_reason(demo: Flask, reason: str, resident_status: ResidentStatus) -> None:
+    ended = [m for m in _all_matches() if m.status is MatchStatus.BEEINDIGD and m.end_reason_code == reason]
+
+    assert len(ended) == 1
+    assert ended[0].resident.status is resident_status
+
+
+def test_the_safety_ending_sent_the_volunteer_back_to_screening(demo: Flask) -> None:
+    (ended,) = [m for m in _all_matches() if m.end_reason_code == "veiligheid"]
+
+    assert ended.volunteer.rescreening_since == ended.ended_on
+    assert ended.volunteer.intake_planned_on is not None
+
+
+def test_a_resident_back_on_the_waiting_list_kept_the_waiting_time_from_before(demo: Flask) -> None:
+    (ended,) = [m for m in _all_matches() if m.end_reason_code == "verhuisd"]
+    resident = ended.resident
+    assert ended.started_on is not None
+    assert ended.ended_on is not None
+
+    time_in_match = ended.ended_on - ended.started_on
+    assert resident.waiting_since == resident.created_at.date() + time_in_match
+
+
+# -- dates where the forms accept them --------------------------------------------------------------------------
+
+
+def test_each_volunteers_dates_follow_one_another_up_to_today(demo: Flask, today: date) -> None:
+    wrong = []
+    for v in db.session.scalars(select(Volunteer)):
+        steps = [v.created_at.date(), v.intake_on, v.vog_requested_on, v.vog_issued_on, today]
+        known = [day for day in steps if day is not None]
+        if known != sorted(known):
+            wrong.append((v.full_name, steps))
+
+    assert wrong == []
+
+
+def test_every_issued_vog_still_counts(demo: Flask, today: date) -> None:
+    issued = db.session.scalars(select(Volunteer).where(Volunteer.vog_status == VogStatus.AFGEGEVEN)).all()
+
+    assert issued
+    assert [v.full_name for v in issued if not vog_is_valid(v, today, demo.config["SAMEN_VOG_VALID_YEARS"])] == []
+
+
+def test_each_residents_intake_talk_is_on_or_after_the_sign_up_and_not_in_the_future(demo: Flask, today: date) -> None:
+    residents = db.session.scalars(select(Resident).where(Resident.intake_on.is_not(None))).all()
+
+    wrong = [
+        r.full_name
+        for r in residents
+        if r.intake_on is None or not r.consent_on <= r.created_at.date() <= r.intake_on <= today
+    ]
+    assert residents
+    assert wrong == []
+
+
+def test_planned_intake_talks_lie_ahead(demo: Flask, today: date) -> None:
+    residents = db.session.scalars(select(Resident.intake_planned_on).where(Resident.intake_planned_on.is_not(None)))
+    volunteers = db.session.scalars(select(Volunteer.intake_planned_on).where(Volunteer.intake_planned_on.is_not(None)))
+
+    planned = [*residents, *volunteers]
+    assert planned
+    assert all(today <= day <= today + timedelta(days=366) for day in planned)
+
+
+def test_each_match_step_follows_the_one_before_and_none_lies_in_the_future(demo: Flask, today: date) -> None:
+    wrong = []
+    for m in _all_matches():
+        chosen = m.created_at.date()
+        started = m.started_on or chosen
+        checks = [
+            m.resident.intake_on is not None and m.resident.intake_on < chosen,
+            m.volunteer.intake_on is not None and m.volunteer.intake_on < chosen,
+            m.introduction_on is None or chosen <= m.introduction_on <= today + timedelta(days=366),
+            m.started_on is None or chosen <= m.started_on <= today,
+            all(started <= c.held_on <= today for c in m.check_ins),
+            m.ended_on is None or started <= m.ended_on <= today,
+            m.status is not MatchStatus.KENNISMAKING or m.ended_on is None,
+        ]
+        if not all(checks):
+            wrong.append((m.id, checks))
+
+    assert wrong == []
+
+
+def test_each_timeline_runs_forward_and_ends_before_now(demo: Flask) -> None:
+    now = utcnow()
+    wrong = []
+    for m in _all_matches():
+        moments = [e.at for e in sorted(m.events, key=lambda e: e.id)]
+        if moments != sorted(moments) or moments[-1] > now or moments[0] != m.created_at:
+            wrong.append(m.id)
+
+    assert wrong == []
+
+
+# -- plausible pairs --------------------------------------------------------------------------------------------
+
+
+def test_each_volunteer_was_screened_for_the_programme_when_the_pair_was_chosen(demo: Flask) -> None:
+    programmes = {p.code: p for p in db.session.scalars(select(Programme))}
+    wrong = []
+    for m in _all_matches():
+        blockers = eligibility_blockers(
+            m.volunteer, programmes, m.created_at.date(), demo.config["SAMEN_VOG_VALID_YEARS"]
+        )
+        # The pair's own place, and a safety ending since, are not what the choice was made on.
+        standing = set(blockers[m.resident.programme_code]) - {Blocker.NO_FREE_CAPACITY, Blocker.RESCREENING}
+        if standing or m.volunteer.intake_outcome is not IntakeOutcome.GESCHIKT:
+            wrong.append((m.id, standing))
+
+    assert wrong == []
+
+
+def test_each_pair_lives_within_the_travel_limits(demo: Flask) -> None:
+    areas = pc4_areas()
+
+    def too_far(m: Match) -> bool:
+        home, visitor = areas[m.resident.pc4], areas[m.volunteer.pc4]
+        limits = [m.resident.programme.max_distance_km, m.volunteer.max_distance_km, m.resident.max_distance_km]
+        return haversine_km(home.lat, home.lon, visitor.lat, visitor.lon) > min(x for x in limits if x is not None)
+
+    assert [m.id for m in _all_matches() if too_far(m)] == []
+
+
+def test_no_one_plays_in_two_matches(demo: Flask) -> None:
+    matches = _all_matches()
+
+    assert len({m.volunteer_id for m in matches}) == len(matches)
+    assert len({m.resident_id for m in matches}) == len(matches)
+
+
+# -- the invariants ---------------------------------------------------------------------------------------------
+
+
+def test_each_volunteers_places_taken_equals_their_matches_in_introduction_or_active(demo: Flask) -> None:
+    holding = dict(
+        db.session.execute(
+            select(Match.volunteer_id, func.count()).where(Match.holds_place).group_by(Match.volunteer_id)
+        ).all()
+    )
+    volunteers = db.session.scalars(select(Volunteer)).all()
+
+    assert [v.id for v in volunteers if v.places_taken != holding.get(v.id, 0)] == []
+    assert sum(holding.values()) > 0
+
+
+def test_each_residents_status_follows_their_match(demo: Flask) -> None:
+    holding = {m.resident_id: m for m in _all_matches() if m.holds_place}
+    residents = db.session.scalars(select(Resident)).all()
+
+    wrong = [
+        r.id
+        for r in residents
+        if (r.id in holding and r.status is not RESIDENT_STATUS_FOR_MATCH[holding[r.id].status])
+        or (r.id not in holding and r.status in RESIDENT_STATUS_FOR_MATCH.values())
+    ]
+    assert wrong == []
+
+
+def test_each_referrals_stored_status_follows_the_rule(demo: Flask) -> None:
+    referrals = db.session.scalars(select(Referral)).all()
+
+    assert [r.id for r in referrals if r.status is not referral_status(r.resident)] == []
+    assert {r.status for r in referrals} == set(ReferralStatus)
+
+
+# -- the pages --------------------------------------------------------------------------------------------------
+
+WEEK_SECTIONS = [
+    "kennismaking-plannen",
+    "uitkomst-vastleggen",
+    "contactmomenten",
+    "eindgesprek",
+    "nog-niet-gesproken",
+    "intakes-gepland",
+    "vog-verloopt",
+    "wachten-op-intake",
+    "langst-wachtend",
+]
+
+
+@pytest.mark.parametrize("section_id", WEEK_SECTIONS)
+def test_the_week_page_lists_work_in_each_section(coordinator_client: FlaskClient, section_id: str) -> None:
+    response = coordinator_client.get("/coordinatie")
+
+    assert response.status_code == 200
+    section = _section(response.get_data(as_text=True), section_id)
+    count = re.search(r'class="work-count">(\d+)<', section)
+    assert count is not None
+    assert int(count.group(1)) >= 1
+    assert "<li>" in section
+
+
+def test_the_week_lists_both_kinds_of_planned_intake_talks_and_two_expiring_vogs(demo: Flask, today: date) -> None:
+    week = coordinator_week(db.session, demo.config, today)
+
+    assert {p.resident is not None for p in week.intakes_planned.items} == {True, False}
+    assert week.vogs_expiring.total == 2
+    assert week.check_ins.total == 2
+
+
+@pytest.mark.parametrize("status", ["lopend", "beeindigd"])
+def test_the_match_list_links_to_each_match(coordinator_client: FlaskClient, status: str) -> None:
+    expected = [m.id for m in _all_matches() if m.holds_place is (status == "lopend")]
+
+    response = coordinator_client.get(f"/koppelingen/?status={status}")
+
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert expected
+    assert [i for i in expected if f'href="/koppelingen/{i}"' not in html] == []
+
+
+def test_each_match_page_shows(coordinator_client: FlaskClient) -> None:
+    ids = [m.id for m in _all_matches()]
+
+    statuses = {i: coordinator_client.get(f"/koppelingen/{i}").status_code for i in ids}
+
+    assert set(statuses.values()) == {200}
+
+
+@pytest.mark.parametrize("email", sorted(README_PASSWORDS))
+def test_each_demo_account_signs_in_with_the_password_in_the_readme(demo: Flask, email: str) -> None:
+    client = demo.test_client()
+
+    response = client.post("/inloggen", data={"email": email, "password": README_PASSWORDS[email]})
+
+    assert response.status_code == 302
+    assert "/inloggen" not in response.headers["Location"]

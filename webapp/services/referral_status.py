@@ -1,0 +1,37 @@
+"""The one writer of ``Referral.status``, the minimal status a referrer sees.
+
+Every use case that changes what the rule reads (``webapp.rules.referral_status``: the resident's status and intake
+talk) calls ``refresh`` in the same transaction; it records when the status last changed.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from webapp import rules
+from webapp.enums import ReferralStatus
+from webapp.models import Referral, Resident, utcnow
+from webapp.services import audit
+
+
+def refresh(session: Session, resident_id: int, at: datetime | None = None) -> ReferralStatus | None:
+    """Bring the referral's stored status in line with the rule; returns the new status when it changed."""
+    referral = session.scalar(select(Referral).where(Referral.resident_id == resident_id))
+    if referral is None:
+        return None
+    resident = session.get(Resident, resident_id)
+    assert resident is not None
+    status = rules.referral_status(resident)
+    if referral.status is status:
+        return None
+    previous = referral.status
+    referral.status = status
+    referral.status_changed_at = at or utcnow()
+    session.flush()
+    audit.record(
+        session, None, "referral.status_changed", "referral", referral.id, old=previous.value, new=status.value
+    )
+    return status
