@@ -213,6 +213,7 @@ def resident_from_row(
             organisation=referrer.organisation,
             reason=row["reason"],
             created_at=resident.created_at,
+            status_changed_at=resident.created_at,  # received on that day; later changes move it on
         )
     return resident
 

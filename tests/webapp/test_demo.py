@@ -326,6 +326,15 @@ def test_each_referrals_stored_status_follows_the_rule(demo: Flask) -> None:
     assert {r.status for r in referrals} == set(ReferralStatus)
 
 
+def test_a_referral_whose_status_never_changed_shows_the_day_it_came_in(demo: Flask) -> None:
+    referrals = db.session.scalars(select(Referral)).all()
+
+    received = [r for r in referrals if r.status is ReferralStatus.ONTVANGEN]
+    assert received
+    assert [r.id for r in received if r.status_changed_at != r.created_at] == []
+    assert [r.id for r in referrals if r.status_changed_at < r.created_at] == []
+
+
 # -- the pages --------------------------------------------------------------------------------------------------
 
 WEEK_SECTIONS = [

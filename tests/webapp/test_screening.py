@@ -680,7 +680,7 @@ def test_capacity_cannot_go_below_the_active_matches(client: FlaskClient, make: 
     response = client.post(f"/vrijwilligers/{volunteer.id}/screening", data=screening_data(volunteer, capacity="1"))
 
     assert response.status_code == 422
-    assert "Deze vrijwilliger heeft nu 2 actieve koppelingen; de capaciteit kan niet lager zijn." in response.text
+    assert "Deze vrijwilliger heeft nu 2 lopende koppelingen; de capaciteit kan niet lager zijn." in response.text
     assert "Beëindig eerst een koppeling." in response.text
     db.session.expire_all()
     assert db.session.get(Volunteer, volunteer.id).capacity == 3
@@ -826,7 +826,7 @@ def test_stopping_is_refused_while_matches_are_active(client: FlaskClient, make:
     )
 
     assert response.status_code == 422
-    assert "Deze vrijwilliger heeft nog 1 actieve koppeling. Beëindig die eerst" in response.text
+    assert "Deze vrijwilliger heeft nog 1 lopende koppeling. Beëindig die eerst" in response.text
     db.session.expire_all()
     assert db.session.get(Volunteer, volunteer.id).stopped_at is None
 

@@ -148,9 +148,9 @@ class ScreeningForm(FlaskForm):
                 (
                     self.capacity,
                     lazy_ngettext(
-                        "Deze vrijwilliger heeft nu %(num)d actieve koppeling; de capaciteit kan niet lager "
+                        "Deze vrijwilliger heeft nu %(num)d lopende koppeling; de capaciteit kan niet lager "
                         "zijn. Beëindig eerst een koppeling.",
-                        "Deze vrijwilliger heeft nu %(num)d actieve koppelingen; de capaciteit kan niet lager "
+                        "Deze vrijwilliger heeft nu %(num)d lopende koppelingen; de capaciteit kan niet lager "
                         "zijn. Beëindig eerst een koppeling.",
                         self.active_matches,
                     ),

@@ -388,8 +388,8 @@ def _render_detail(volunteer: Volunteer, stop_form: StopVolunteerForm, status: i
     matches = db.session.scalars(
         select(Match)
         .options(selectinload(Match.resident))
-        .where(Match.volunteer_id == volunteer.id, Match.holds_place)
-        .order_by(Match.created_at)
+        .where(Match.volunteer_id == volunteer.id)
+        .order_by(Match.ended_on.is_not(None), Match.created_at.desc(), Match.id.desc())
     ).all()
     return render_template(
         "coordination/volunteer_detail.html",

@@ -68,9 +68,9 @@ def record_screening(session: Session, volunteer: Volunteer, user: User, screeni
     if screening.capacity < in_use:
         raise DomainError(
             ngettext(
-                "Deze vrijwilliger heeft nu %(num)d actieve koppeling. De capaciteit kan niet lager zijn "
+                "Deze vrijwilliger heeft nu %(num)d lopende koppeling. De capaciteit kan niet lager zijn "
                 "dan dat aantal; beëindig eerst een koppeling.",
-                "Deze vrijwilliger heeft nu %(num)d actieve koppelingen. De capaciteit kan niet lager zijn "
+                "Deze vrijwilliger heeft nu %(num)d lopende koppelingen. De capaciteit kan niet lager zijn "
                 "dan dat aantal; beëindig eerst een koppeling.",
                 in_use,
             )
@@ -179,9 +179,9 @@ def stop_volunteer(session: Session, volunteer: Volunteer, user: User, reason: s
     if in_use:
         raise DomainError(
             ngettext(
-                "Deze vrijwilliger heeft nog %(num)d actieve koppeling. Beëindig die eerst; daarna kunt u "
+                "Deze vrijwilliger heeft nog %(num)d lopende koppeling. Beëindig die eerst; daarna kunt u "
                 "de vrijwilliger laten stoppen.",
-                "Deze vrijwilliger heeft nog %(num)d actieve koppelingen. Beëindig die eerst; daarna kunt u "
+                "Deze vrijwilliger heeft nog %(num)d lopende koppelingen. Beëindig die eerst; daarna kunt u "
                 "de vrijwilliger laten stoppen.",
                 in_use,
             )
