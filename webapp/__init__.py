@@ -24,6 +24,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     os.makedirs(app.instance_path, exist_ok=True)
     configure(app, test_config)
     register_extensions(app)
+    register_edge(app)
     register_blueprints(app)
     register_error_handlers(app)
     register_template_helpers(app)
@@ -66,6 +67,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from webapp.admin.routes import bp as admin_bp
+    from webapp.auditlog.routes import bp as auditlog_bp
     from webapp.auth.routes import bp as auth_bp
     from webapp.coordination.routes import bp as coordination_bp
     from webapp.matches.routes import bp as matches_bp
@@ -73,10 +75,28 @@ def register_blueprints(app: Flask) -> None:
     from webapp.public.routes import bp as public_bp
     from webapp.referrals.routes import bp as referrals_bp
     from webapp.residents.routes import bp as residents_bp
+    from webapp.rights.routes import bp as rights_bp
 
-    blueprints = (public_bp, auth_bp, referrals_bp, residents_bp, coordination_bp, matching_bp, matches_bp, admin_bp)
+    blueprints = (
+        public_bp,
+        auth_bp,
+        referrals_bp,
+        residents_bp,
+        coordination_bp,
+        matching_bp,
+        matches_bp,
+        rights_bp,
+        admin_bp,
+        auditlog_bp,
+    )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
+
+
+def register_edge(app: Flask) -> None:
+    from webapp.edge import register
+
+    register(app)
 
 
 def register_error_handlers(app: Flask) -> None:

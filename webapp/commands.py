@@ -69,4 +69,8 @@ def create_admin(email: str, name: str, organisation: str, password: str) -> Non
 
 
 def register(app: Flask) -> None:
+    from webapp import cli_outbox, cli_retention
+
+    for command in [*cli_outbox.COMMANDS, *cli_retention.COMMANDS]:
+        samen.add_command(command)
     app.cli.add_command(samen)

@@ -48,6 +48,20 @@ def _int(name: str, default: int) -> int:
     return default if value in (None, "") else int(value)
 
 
+def _str(name: str, default: str) -> str:
+    value = os.environ.get(name)
+    return default if value in (None, "") else str(value)
+
+
+def _flag(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value in (None, ""):
+        return default
+    if value.lower() not in ("0", "1", "true", "false", "yes", "no"):
+        raise ConfigurationError(f"{name} must be 1 or 0, not {value!r}")
+    return value.lower() in ("1", "true", "yes")
+
+
 def _schedule(name: str, default: str) -> str:
     text = os.environ.get(name) or default
     try:
@@ -81,7 +95,8 @@ def configure(app: Flask, overrides: Mapping[str, Any] | None = None) -> None:
         SAMEN_ENV=environment,
         SECRET_KEY=secret,
         SQLALCHEMY_DATABASE_URI=database_url(url),
-        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+        # No SQL parameters (people's data) in error messages and logs.
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True, "hide_parameters": True},
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=production,
@@ -109,6 +124,32 @@ def configure(app: Flask, overrides: Mapping[str, Any] | None = None) -> None:
         SAMEN_PRIVACY_VERSION="2026-11",
         SAMEN_PAGE_SIZE=50,
         SAMEN_LOGIN_LIMIT=os.environ.get("SAMEN_LOGIN_LIMIT", "10 per minute"),
+        SAMEN_LOGIN_ACCOUNT_LIMIT=_str("SAMEN_LOGIN_ACCOUNT_LIMIT", "5 per minute;20 per hour"),
         SAMEN_SIGNUP_LIMIT=os.environ.get("SAMEN_SIGNUP_LIMIT", "20 per hour"),
+        SAMEN_SIGNUP_ERROR_LIMIT=_str("SAMEN_SIGNUP_ERROR_LIMIT", "200 per hour"),
+        # Trust: sessions, two-factor sign-in, the edge.
+        SAMEN_IDLE_MINUTES=_int("SAMEN_IDLE_MINUTES", 30),
+        SAMEN_SESSION_HOURS=_int("SAMEN_SESSION_HOURS", 12),
+        SAMEN_REMEMBER_DAYS=_int("SAMEN_REMEMBER_DAYS", 14),
+        SAMEN_REQUIRE_TWO_FACTOR=_flag("SAMEN_REQUIRE_TWO_FACTOR", production),
+        SAMEN_PROXY_COUNT=_int("SAMEN_PROXY_COUNT", 0),
+        MAX_CONTENT_LENGTH=_int("SAMEN_MAX_REQUEST_BYTES", 1024 * 1024),
+        SAMEN_LOG_FORMAT=_str("SAMEN_LOG_FORMAT", "json" if production else "text"),
+        # How people reach Welzijn Rijswijk (shown on the public pages, the 429 page and in e-mails).
+        SAMEN_CONTACT_PHONE=_str("SAMEN_CONTACT_PHONE", "070 123 45 67"),
+        SAMEN_CONTACT_EMAIL=_str("SAMEN_CONTACT_EMAIL", "samen@welzijnrijswijk.example"),
+        # E-mail: "file" writes each mail to SAMEN_MAIL_DIR (make run); "smtp" sends through SAMEN_SMTP_*.
+        SAMEN_MAIL_BACKEND=_str("SAMEN_MAIL_BACKEND", "smtp" if production else "file"),
+        SAMEN_MAIL_DIR=_str("SAMEN_MAIL_DIR", str(Path(app.instance_path) / "mail")),
+        SAMEN_MAIL_FROM=_str("SAMEN_MAIL_FROM", "Samen Rijswijk <samen@welzijnrijswijk.example>"),
+        SAMEN_SMTP_HOST=_str("SAMEN_SMTP_HOST", "localhost"),
+        SAMEN_SMTP_PORT=_int("SAMEN_SMTP_PORT", 25),
+        SAMEN_SMTP_USER=_str("SAMEN_SMTP_USER", ""),
+        SAMEN_SMTP_PASSWORD=_str("SAMEN_SMTP_PASSWORD", ""),
+        SAMEN_SMTP_STARTTLS=_flag("SAMEN_SMTP_STARTTLS", production),
+        # Retention periods (defaults, see the README): months after the moment each starts counting.
+        SAMEN_RETAIN_REFERRAL_MONTHS=_int("SAMEN_RETAIN_REFERRAL_MONTHS", 3),
+        SAMEN_RETAIN_RESIDENT_MONTHS=_int("SAMEN_RETAIN_RESIDENT_MONTHS", 24),
+        SAMEN_RETAIN_VOLUNTEER_MONTHS=_int("SAMEN_RETAIN_VOLUNTEER_MONTHS", 12),
     )
     app.config.update(overrides)

@@ -67,6 +67,14 @@ class ConsentBy(enum.StrEnum):
 class ConsentMethod(enum.StrEnum):
     MONDELING = "mondeling"
     SCHRIFTELIJK = "schriftelijk"
+    ONLINE = "online"  # the person ticked it on Samen's own form
+
+
+class ConsentGiver(enum.StrEnum):
+    """Who gave a consent: the person, or a legal representative (for residents under 16)."""
+
+    PERSON = "persoon"
+    REPRESENTATIVE = "vertegenwoordiger"
 
 
 class RunStatus(enum.StrEnum):
@@ -155,6 +163,39 @@ class CheckInState(enum.StrEnum):
     DUE = "due"
     OVERDUE = "overdue"
     ALL_DONE = "all_done"
+
+
+class ConsentPurpose(enum.StrEnum):
+    """What a person agreed to, one purpose at a time (the AVG's "specific" consent)."""
+
+    INTAKE_MATCHING = "intake_koppelen"
+    SHARE_STATUS = "status_delen"
+    LONELINESS = "eenzaamheid_meten"
+    EVALUATION = "evaluatie_contact"
+
+
+class SubjectKind(enum.StrEnum):
+    """Whose personal data: the two kinds of people Samen keeps files on."""
+
+    RESIDENT = "bewoner"
+    VOLUNTEER = "vrijwilliger"
+
+
+class RequestKind(enum.StrEnum):
+    """A data subject's request under the AVG."""
+
+    ACCESS = "inzage"
+    RECTIFICATION = "rectificatie"
+    ERASURE = "wissen"
+    RESTRICTION = "beperking"
+    PORTABILITY = "overdraagbaarheid"
+    OBJECTION = "bezwaar"
+
+
+class RequestStatus(enum.StrEnum):
+    OPEN = "open"
+    DONE = "afgehandeld"
+    REFUSED = "afgewezen"
 
 
 class ReferralStatus(enum.StrEnum):

@@ -45,7 +45,9 @@ from webapp.enums import (
     CheckInVerdict,
     CheckInWith,
     ConsentBy,
+    ConsentGiver,
     ConsentMethod,
+    ConsentPurpose,
     Gender,
     IntakeOutcome,
     MatchEventKind,
@@ -53,10 +55,13 @@ from webapp.enums import (
     OrganisationKind,
     ProposalStatus,
     ReferralStatus,
+    RequestKind,
+    RequestStatus,
     ResidentSource,
     ResidentStatus,
     Role,
     RunStatus,
+    SubjectKind,
     VogStatus,
     place_holding_sql,
 )
@@ -68,8 +73,11 @@ __all__ = [
     "CheckInMethod",
     "CheckInVerdict",
     "CheckInWith",
+    "Consent",
     "ConsentBy",
+    "ConsentGiver",
     "ConsentMethod",
+    "ConsentPurpose",
     "EndReason",
     "Gender",
     "IntakeOutcome",
@@ -80,18 +88,25 @@ __all__ = [
     "MatchStatus",
     "Organisation",
     "OrganisationKind",
+    "OutboxMail",
     "Programme",
     "Proposal",
     "ProposalStatus",
+    "RecoveryCode",
     "Referral",
     "ReferralStatus",
     "RejectionReason",
+    "RememberToken",
+    "RequestKind",
+    "RequestStatus",
     "Resident",
     "ResidentSource",
     "ResidentStatus",
     "Role",
     "RunStatus",
     "RunWaitingResident",
+    "SubjectKind",
+    "SubjectRequest",
     "User",
     "VogStatus",
     "Volunteer",
@@ -125,6 +140,9 @@ class Organisation(db.Model):  # type: ignore[name-defined,misc]
     name: Mapped[str] = mapped_column(String(120), unique=True)
     kind: Mapped[OrganisationKind] = mapped_column(_enum(OrganisationKind))
     active: Mapped[bool] = mapped_column(default=True)
+    # The controller under the AVG (Welzijn Rijswijk): only its staff see sensitive data without an admin's
+    # confirmation.
+    is_controller: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     users: Mapped[list[User]] = relationship(back_populates="organisation")
@@ -145,8 +163,22 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
     must_change_password: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Raised to end every session and remember-me token of the account at once (sign-out, a new password,
+    # deactivation of the account or its organisation); a session that carries an older number is refused.
+    session_version: Mapped[int] = mapped_column(default=1, server_default=text("1"))
+    password_changed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Two-factor sign-in (TOTP): the shared secret, and when the account proved it has it.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_confirmed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # A sensitive role outside the controlling organisation needs an admin's confirmation with a reason.
+    sensitive_access_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+    sensitive_access_confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    sensitive_access_confirmed_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     organisation: Mapped[Organisation] = relationship(back_populates="users")
+    sensitive_access_confirmed_by: Mapped[User | None] = relationship(
+        remote_side="User.id", foreign_keys=[sensitive_access_confirmed_by_id]
+    )
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
@@ -238,6 +270,9 @@ class Volunteer(db.Model):  # type: ignore[name-defined,misc]
     vog_issued_on: Mapped[date | None] = mapped_column(Date)
     vog_checked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     stopped_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # The AVG's rights: processing restricted (not in runs, not contacted) and identifying data erased.
+    restricted_at: Mapped[datetime | None] = mapped_column(DateTime)
+    anonymised_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
@@ -297,6 +332,9 @@ class Resident(db.Model):  # type: ignore[name-defined,misc]
     intake_planned_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     closed_at: Mapped[datetime | None] = mapped_column(DateTime)
     closed_reason: Mapped[str] = mapped_column(Text, default="")
+    # The AVG's rights: processing restricted (not in runs, not contacted) and identifying data erased.
+    restricted_at: Mapped[datetime | None] = mapped_column(DateTime)
+    anonymised_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     consent_by: Mapped[ConsentBy] = mapped_column(_enum(ConsentBy))
     consent_on: Mapped[date] = mapped_column(Date)
@@ -547,6 +585,107 @@ class MatchEvent(db.Model):  # type: ignore[name-defined,misc]
     match: Mapped[Match] = relationship(back_populates="events")
     by: Mapped[User | None] = relationship()
     check_in: Mapped[CheckIn | None] = relationship()
+
+
+class RememberToken(db.Model):  # type: ignore[name-defined,misc]
+    """A "stay signed in" token: the cookie holds the selector and a secret validator, the table only the
+    validator's hash; each use replaces the token (a stolen copy works once at most), and sign-out ends them all."""
+
+    __tablename__ = "remember_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    selector: Mapped[str] = mapped_column(String(32), unique=True)
+    validator_hash: Mapped[str] = mapped_column(String(128))
+    session_version: Mapped[int] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+
+    user: Mapped[User] = relationship()
+
+
+class RecoveryCode(db.Model):  # type: ignore[name-defined,misc]
+    """A one-time code for signing in without the authenticator app; only its hash is kept."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    used_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class Consent(db.Model):  # type: ignore[name-defined,misc]
+    """One person's consent for one purpose: the text version, who gave it (the person, or a legal
+    representative), how, who recorded it and when; withdrawal ends it at once."""
+
+    __tablename__ = "consents"
+    __table_args__ = (
+        CheckConstraint("(resident_id IS NULL) <> (volunteer_id IS NULL)", name="one_subject"),
+        Index("ix_consents_subject", "resident_id", "volunteer_id", "purpose"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    resident_id: Mapped[int | None] = mapped_column(ForeignKey("residents.id", ondelete="CASCADE"))
+    volunteer_id: Mapped[int | None] = mapped_column(ForeignKey("volunteers.id", ondelete="CASCADE"))
+    purpose: Mapped[ConsentPurpose] = mapped_column(_enum(ConsentPurpose))
+    text_version: Mapped[str] = mapped_column(String(20))
+    given_by: Mapped[ConsentGiver] = mapped_column(_enum(ConsentGiver))
+    method: Mapped[ConsentMethod] = mapped_column(_enum(ConsentMethod))
+    given_on: Mapped[date] = mapped_column(Date)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # None: the person, online
+    recorded_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime)
+    withdrawn_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    withdrawal_note: Mapped[str] = mapped_column(Text, default="")
+
+    recorded_by: Mapped[User | None] = relationship(foreign_keys=[recorded_by_id])
+    withdrawn_by: Mapped[User | None] = relationship(foreign_keys=[withdrawn_by_id])
+
+
+class SubjectRequest(db.Model):  # type: ignore[name-defined,misc]
+    """A data subject's request (access, erasure, ...), with the day it must be answered (one month)."""
+
+    __tablename__ = "subject_requests"
+    __table_args__ = (Index("ix_subject_requests_subject", "subject_kind", "subject_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[RequestKind] = mapped_column(_enum(RequestKind))
+    subject_kind: Mapped[SubjectKind] = mapped_column(_enum(SubjectKind))
+    subject_id: Mapped[int] = mapped_column()
+    received_on: Mapped[date] = mapped_column(Date)
+    due_on: Mapped[date] = mapped_column(Date)
+    received_via: Mapped[str] = mapped_column(String(200), default="")
+    status: Mapped[RequestStatus] = mapped_column(_enum(RequestStatus), default=RequestStatus.OPEN, index=True)
+    note: Mapped[str] = mapped_column(Text, default="")
+    registered_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    handled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    handled_at: Mapped[datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    registered_by: Mapped[User] = relationship(foreign_keys=[registered_by_id])
+    handled_by: Mapped[User | None] = relationship(foreign_keys=[handled_by_id])
+
+
+class OutboxMail(db.Model):  # type: ignore[name-defined,misc]
+    """An e-mail waiting to be sent, written in the same transaction as the change it tells about, so that none
+    is lost; ``flask samen outbox send`` sends and retries with backoff. ``dedupe_key`` keeps one mail per event."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_due", "sent_at", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    to_address: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    dedupe_key: Mapped[str | None] = mapped_column(String(120), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    attempts: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime)
+    last_error: Mapped[str] = mapped_column(Text, default="")
 
 
 class AuditEvent(db.Model):  # type: ignore[name-defined,misc]

@@ -31,6 +31,8 @@ ALLOWED_ROLES = {
     "coordination": {Role.COORDINATOR, Role.ADMIN},
     "matching": {Role.COORDINATOR, Role.ADMIN},
     "matches": {Role.COORDINATOR, Role.ADMIN},
+    "rights": {Role.COORDINATOR, Role.ADMIN},
+    "auditlog": {Role.ADMIN},
     "admin": {Role.ADMIN},
     "auth": {Role.REFERRER, Role.COORDINATOR, Role.ADMIN},
 }
