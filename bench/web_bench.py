@@ -720,8 +720,8 @@ def add_people(session: Session, today: date, rng: random.Random, volunteers: in
     """Screened volunteers and waiting residents from seed_data/generate.py, loaded as webapp.demo does. No commit."""
     from sqlalchemy import func, select
 
-    from webapp.demo import resident_from_row, volunteer_from_row
-    from webapp.models import Programme, Resident, ResidentStatus, Role, User
+    from webapp.demo import record_consents, resident_from_row, volunteer_from_row
+    from webapp.models import Programme, Resident, ResidentStatus, Role, User, Volunteer
 
     coordinator = session.scalars(select(User).where(User.role == Role.COORDINATOR).order_by(User.id)).first()
     accounts = {user.email: user for user in session.scalars(select(User))}
@@ -729,6 +729,8 @@ def add_people(session: Session, today: date, rng: random.Random, volunteers: in
     if coordinator is None or not any(user.role is Role.REFERRER for user in accounts.values()):
         raise BenchError("the demo accounts are missing")
 
+    added_volunteers: list[Volunteer] = []
+    added_residents: list[Resident] = []
     for i, row in enumerate(seed.volunteers(volunteers, rng)):
         # Every benchmark volunteer is screened, with a VOG that still counts.
         requested = rng.randint(40, 700)
@@ -741,14 +743,17 @@ def add_people(session: Session, today: date, rng: random.Random, volunteers: in
             vog_requested_days_ago=requested,
             vog_issued_days_ago=requested - rng.randint(10, 30),
         )
-        session.add(volunteer_from_row(_as_csv_row(row), programmes, coordinator, today))
+        added_volunteers.append(volunteer_from_row(_as_csv_row(row), programmes, coordinator, today))
+    session.add_all(added_volunteers)
 
     already = session.scalar(
         select(func.count()).select_from(Resident).where(Resident.status == ResidentStatus.WACHTEND)
     )
     for row in seed.residents(max(0, waiting - int(already or 0)), rng):
-        session.add(resident_from_row(_as_csv_row(row), programmes, accounts, coordinator, today))
+        added_residents.append(resident_from_row(_as_csv_row(row), programmes, accounts, coordinator, today))
+    session.add_all(added_residents)
     session.flush()
+    record_consents(session, added_volunteers, added_residents, coordinator)
 
 
 def prepare(url: str, env: dict[str, str]) -> Dataset:

@@ -33,7 +33,6 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
-    from webapp import models
     from webapp.database import configure_engine_events
     from webapp.extensions import babel, csrf, db, limiter, login_manager, migrate
     from webapp.i18n import select_locale
@@ -55,14 +54,14 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message_category = "info"
 
-    from flask_babel import lazy_gettext as _l
+    # Sessions that can be revoked (webapp/auth/sessions.py): each request checks the session against the account
+    # (session version, idle timeout, absolute lifetime); our own remember-me cookie replaces Flask-Login's
+    # (never set: login_user(remember=False) everywhere).
+    from webapp.auth import sessions
 
-    login_manager.login_message = _l("Log in om deze pagina te zien.")
-
-    @login_manager.user_loader
-    def load_user(user_id: str) -> models.User | None:
-        user = db.session.get(models.User, int(user_id)) if user_id.isdigit() else None
-        return user if user is not None and user.active else None
+    login_manager.user_loader(sessions.load_user)
+    login_manager.request_loader(sessions.load_user_from_remember_cookie)
+    login_manager.unauthorized_handler(sessions.send_to_sign_in)
 
 
 def register_blueprints(app: Flask) -> None:

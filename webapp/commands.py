@@ -48,6 +48,11 @@ def create_admin(email: str, name: str, organisation: str, password: str) -> Non
     if org is None:
         org = Organisation(name=organisation, kind=OrganisationKind.WELZIJN)
         db.session.add(org)
+    # The first admin's organisation is the controller (Welzijn Rijswijk) when there is none yet: its staff see
+    # residents' data without an admin's confirmation.
+    has_controller = db.session.scalar(select(Organisation.id).where(Organisation.is_controller.is_(True)).limit(1))
+    if organisation == "Welzijn Rijswijk" or has_controller is None:
+        org.is_controller = True
     if db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower())):
         raise click.ClickException(f"An account for {email} already exists.")
     db.session.add(

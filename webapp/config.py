@@ -100,9 +100,6 @@ def configure(app: Flask, overrides: Mapping[str, Any] | None = None) -> None:
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=production,
-        REMEMBER_COOKIE_SECURE=production,
-        REMEMBER_COOKIE_HTTPONLY=True,
-        PERMANENT_SESSION_LIFETIME=8 * 3600,
         # A volunteer may take a long time over the form on a phone: the token lives as long as the session.
         WTF_CSRF_TIME_LIMIT=None,
         BABEL_DEFAULT_LOCALE="nl",
@@ -147,6 +144,11 @@ def configure(app: Flask, overrides: Mapping[str, Any] | None = None) -> None:
         SAMEN_SMTP_USER=_str("SAMEN_SMTP_USER", ""),
         SAMEN_SMTP_PASSWORD=_str("SAMEN_SMTP_PASSWORD", ""),
         SAMEN_SMTP_STARTTLS=_flag("SAMEN_SMTP_STARTTLS", production),
+        SAMEN_SMTP_TIMEOUT=_float("SAMEN_SMTP_TIMEOUT", 30.0),
+        # Failed attempts (with growing waits between them) before a mail is given up.
+        SAMEN_MAIL_MAX_ATTEMPTS=_int("SAMEN_MAIL_MAX_ATTEMPTS", 12),
+        # Where people reach the app: the links in e-mails.
+        SAMEN_PUBLIC_URL=_str("SAMEN_PUBLIC_URL", "http://127.0.0.1:5000"),
         # Retention periods (defaults, see the README): months after the moment each starts counting.
         SAMEN_RETAIN_REFERRAL_MONTHS=_int("SAMEN_RETAIN_REFERRAL_MONTHS", 3),
         SAMEN_RETAIN_RESIDENT_MONTHS=_int("SAMEN_RETAIN_RESIDENT_MONTHS", 24),

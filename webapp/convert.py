@@ -5,7 +5,8 @@ programmes they may work in now, and their free capacity; residents get their wa
 come from the configuration, the ``programmes`` table (each programme's weights, distance limit, common slots
 and age rule, set by admins) and the history of decisions (pairs that ended are never proposed again; a rejection
 keeps a pair apart for good or until its day has passed, unless it was undone). Only waiting residents with
-whom a coordinator held the intake talk take part (``webapp.rules.may_be_matched``).
+whom a coordinator held the intake talk take part (``webapp.rules.may_be_matched``), and of them only those whose
+consent for intake and matching stands; volunteers need that consent too (``webapp.rules.Blocker.NO_CONSENT``).
 """
 
 from __future__ import annotations
@@ -204,16 +205,19 @@ def rules_as_json(rules: matcher.MatchRules, vog_valid_years: int) -> dict[str, 
 
 
 def candidate_volunteers(session: Session, programme_code: str | None = None) -> list[Volunteer]:
-    """Volunteers worth converting: screened as suitable, not stopped, with room (cheap filters in SQL)."""
+    """Volunteers worth converting: screened as suitable, not stopped, not restricted, consenting to matching, with
+    room (cheap filters in SQL)."""
     query = (
         select(Volunteer)
         .where(
             Volunteer.intake_outcome == IntakeOutcome.GESCHIKT,
             Volunteer.rescreening_since.is_(None),
             Volunteer.stopped_at.is_(None),
+            Volunteer.restricted_at.is_(None),
+            Volunteer.consents_to_matching,
             Volunteer.places_taken < Volunteer.capacity,
         )
-        .options(selectinload(Volunteer.programmes))
+        .options(selectinload(Volunteer.programmes), selectinload(Volunteer.consents))
         .order_by(Volunteer.id)
     )
     if programme_code is not None:
@@ -228,10 +232,17 @@ def candidate_volunteers(session: Session, programme_code: str | None = None) ->
 
 
 def waiting_residents(session: Session, programme_code: str | None = None) -> list[Resident]:
-    """The residents a run takes: waiting, with the intake talk held (``webapp.rules.may_be_matched``, in SQL)."""
+    """The residents in a run's scope: waiting, with the intake talk held (``webapp.rules.may_be_matched``, in SQL),
+    and processing not restricted (a data subject request under the AVG). Whether they consent to matching is read
+    from their ``consents`` (loaded here): ``load_run_input`` leaves out those who do not."""
     query = (
         select(Resident)
-        .where(Resident.status == ResidentStatus.WACHTEND, Resident.intake_on.is_not(None))
+        .where(
+            Resident.status == ResidentStatus.WACHTEND,
+            Resident.intake_on.is_not(None),
+            Resident.restricted_at.is_(None),
+        )
+        .options(selectinload(Resident.consents))
         .order_by(Resident.id)
     )
     if programme_code is not None:
@@ -251,6 +262,8 @@ class EngineInput:
     vog_valid_years: int
     #: Waiting residents in scope left out because nobody held the intake talk with them yet.
     residents_without_intake: int = 0
+    #: (id, waiting days) of waiting residents left out because their consent for matching does not stand.
+    residents_without_consent: tuple[tuple[int, int], ...] = ()
 
 
 def engine_volunteers(
@@ -272,7 +285,11 @@ def load_run_input(
     )
     residents = []
     without_location = []
+    without_consent = []
     for row in waiting_residents(session, programme_code):
+        if not row.consents_to_matching:
+            without_consent.append((row.id, max(0, (today - row.waiting_since).days)))
+            continue
         converted = to_engine_resident(row, today)
         if converted is None:
             without_location.append((row.id, max(0, (today - row.waiting_since).days)))
@@ -291,4 +308,5 @@ def load_run_input(
         tuple(without_location),
         vog_valid_years,
         residents_without_intake=int(session.scalar(without_intake) or 0),
+        residents_without_consent=tuple(without_consent),
     )

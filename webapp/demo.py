@@ -18,10 +18,12 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from webapp.clock import local_date, stored_moment
 from webapp.enums import CheckInMethod, CheckInVerdict, CheckInWith, MatchStatus
 from webapp.models import (
-    ConsentBy,
+    ConsentGiver,
     ConsentMethod,
+    ConsentPurpose,
     Gender,
     IntakeOutcome,
     Match,
@@ -39,8 +41,9 @@ from webapp.models import (
     utcnow,
 )
 from webapp.postcodes import parse_postcode
+from webapp.rules import needs_representative
 from webapp.security import hash_password
-from webapp.services import matches, referrals, residents, screening
+from webapp.services import consent, matches, outbox, referrals, residents, screening
 from webapp.services.matching import candidates_for
 
 SEED_DIR = Path(__file__).resolve().parent.parent / "seed_data"
@@ -76,6 +79,10 @@ def _birth_date(today: date, age: str) -> date | None:
     return date(today.year - int(age), 7, 1) if age else None
 
 
+# The controller under the AVG: only its staff see residents' data without an admin's confirmation.
+CONTROLLER = "Welzijn Rijswijk"
+
+
 def database_is_empty(session: Session) -> bool:
     return not session.scalar(select(func.count()).select_from(Organisation))
 
@@ -84,7 +91,9 @@ def load_demo_data(session: Session, today: date) -> DemoCounts:
     """Add the demo organisations, accounts, volunteers, residents, their matches in every state and a few
     planned intake talks. Never commits; needs the app context (the matching engine reads its settings)."""
     organisations = {
-        row["name"]: Organisation(name=row["name"], kind=OrganisationKind(row["kind"]))
+        row["name"]: Organisation(
+            name=row["name"], kind=OrganisationKind(row["kind"]), is_controller=row["name"] == CONTROLLER
+        )
         for row in _rows("organisations.csv")
     }
     session.add_all(organisations.values())
@@ -109,6 +118,7 @@ def load_demo_data(session: Session, today: date) -> DemoCounts:
     people = [resident_from_row(row, programmes, accounts, coordinator, today) for row in _rows("residents.csv")]
     session.add_all(people)
     session.flush()
+    record_consents(session, volunteers, people, coordinator)
     for resident in people:
         if resident.referral is not None and resident.intake_on is not None:
             # The referrer sees "in behandeling" from the day of the intake talk, as if it had been recorded then.
@@ -117,6 +127,7 @@ def load_demo_data(session: Session, today: date) -> DemoCounts:
     staff = (coordinator, accounts["coordinator2@samen.test"])
     made = _play_stories(session, STORIES, people, staff, today)
     _plan_intake_talks(session, volunteers, people, staff, today)
+    outbox.discard_unsent(session)
     session.flush()
     by_status = {status: sum(1 for m in made if m.status is status) for status in MatchStatus}
     return DemoCounts(
@@ -136,7 +147,7 @@ def volunteer_from_row(
 ) -> Volunteer:
     """A volunteer from a row shaped like seed_data/volunteers.csv (the web benchmark draws more of them)."""
     postcode, area = parse_postcode(row["postcode"])
-    signed_up = datetime.combine(today - timedelta(days=int(row["signed_up_days_ago"])), time(10))
+    signed_up = _at(today - timedelta(days=int(row["signed_up_days_ago"])), 10)
     outcome = IntakeOutcome(row["intake_outcome"]) if row["intake_outcome"] else None
     vog_status = VogStatus(row["vog_status"])
     return Volunteer(
@@ -156,8 +167,6 @@ def volunteer_from_row(
         capacity=int(row["capacity"]),
         motivation=row["motivation"],
         lonely_themselves=row["lonely_themselves"] == "1",
-        consent_at=signed_up,
-        consent_version="2026-11",
         created_at=signed_up,
         intake_outcome=outcome,
         intake_on=_days_ago(today, row["intake_days_ago"]),
@@ -201,11 +210,7 @@ def resident_from_row(
         waiting_since=waiting_since,
         intake_on=intake_on,
         intake_by=coordinator if intake_on else None,
-        consent_by=ConsentBy.BEWONER,
-        consent_on=waiting_since,
-        consent_method=ConsentMethod.MONDELING,
-        consent_recorded_by=referrer or coordinator,
-        created_at=datetime.combine(waiting_since, time(11)),
+        created_at=_at(waiting_since, 11),
     )
     if referrer is not None:
         resident.referral = Referral(
@@ -216,6 +221,38 @@ def resident_from_row(
             status_changed_at=resident.created_at,  # received on that day; later changes move it on
         )
     return resident
+
+
+DEMO_TEXT_VERSION = "2026-11"
+
+
+def record_consents(
+    session: Session, volunteers: Sequence[Volunteer], people: Sequence[Resident], coordinator: User
+) -> None:
+    """The consents the demo people gave, through the consent service (the rows must have been flushed): every
+    volunteer's on the sign-up form; every resident's for intake and matching, told to their referrer or the
+    coordinator on the day they signed up, and a referred resident's for sharing the status with the referrer."""
+    for volunteer in volunteers:
+        given = consent.GivenConsent(
+            ConsentPurpose.INTAKE_MATCHING,
+            ConsentGiver.PERSON,
+            ConsentMethod.ONLINE,
+            local_date(volunteer.created_at),
+            DEMO_TEXT_VERSION,
+        )
+        consent.give(session, volunteer, given, None, today=given.given_on)
+    for resident in people:
+        purposes = [ConsentPurpose.INTAKE_MATCHING]
+        if resident.referral is not None:
+            purposes.append(ConsentPurpose.SHARE_STATUS)
+        recorded_by = resident.referral.referrer if resident.referral is not None else coordinator
+        young = needs_representative(resident.birth_date, resident.waiting_since)
+        giver = ConsentGiver.REPRESENTATIVE if young else ConsentGiver.PERSON
+        for purpose in purposes:
+            given = consent.GivenConsent(
+                purpose, giver, ConsentMethod.MONDELING, resident.waiting_since, DEMO_TEXT_VERSION
+            )
+            consent.give(session, resident, given, recorded_by, today=given.given_on)
 
 
 # -- the matches: one story for each state ---------------------------------------------------------------------
@@ -401,8 +438,8 @@ STORIES: tuple[Story, ...] = (
 
 
 def _at(day: date, hour: int, minute: int = 0) -> datetime:
-    """A moment on ``day`` (naive UTC, as stored), never later than now: a step dated today happened already."""
-    return min(datetime.combine(day, time(hour, minute)), utcnow())
+    """A moment at a local time on ``day``, never later than now: a step dated today happened already."""
+    return min(stored_moment(day, time(hour, minute)), utcnow())
 
 
 @dataclass
@@ -434,7 +471,7 @@ def _pair_for(session: Session, cast: _Cast, config: Mapping[str, Any], chosen_o
             volunteer = candidate.volunteer
             if (
                 volunteer.id not in cast.used_volunteers
-                and volunteer.created_at.date() <= chosen_on
+                and local_date(volunteer.created_at) <= chosen_on
                 and volunteer.intake_on is not None
                 and volunteer.intake_on < chosen_on
             ):

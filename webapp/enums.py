@@ -59,11 +59,6 @@ class ResidentSource(enum.StrEnum):
     COORDINATOR = "coordinator"
 
 
-class ConsentBy(enum.StrEnum):
-    BEWONER = "bewoner"
-    VERTEGENWOORDIGER = "vertegenwoordiger"
-
-
 class ConsentMethod(enum.StrEnum):
     MONDELING = "mondeling"
     SCHRIFTELIJK = "schriftelijk"
@@ -227,3 +222,109 @@ def place_holding_sql(column: str = "status") -> str:
     """The SQL predicate "this match holds a place", for the partial unique index (values in a stable order)."""
     values = ", ".join(f"'{status.value}'" for status in sorted(PLACE_HOLDING_MATCH_STATUSES))
     return f"{column} IN ({values})"
+
+
+class LegalBasis(enum.StrEnum):
+    """On what ground of the AVG (article 6) Samen processes a kind of record."""
+
+    CONSENT = "toestemming"
+    LEGITIMATE_INTEREST = "gerechtvaardigd_belang"
+    LEGAL_OBLIGATION = "wettelijke_plicht"
+
+
+class AuditAction(enum.StrEnum):
+    """Every action the audit trail records: THE list (``webapp.services.audit.record`` takes nothing else).
+
+    Values are what ``audit_events.action`` stores: never rename one. "viewed" is any view of a person's record
+    (the subject says whose); changes name the fields that changed, never their values.
+    """
+
+    VIEWED = "viewed"
+    # Staff accounts, sign-in, organisations.
+    ACCOUNT_CREATED = "account.created"
+    ACCOUNT_UPDATED = "account.updated"
+    ACCOUNT_PASSWORD_RESET = "account.password_reset"
+    ORGANISATION_CREATED = "organisation.created"
+    ORGANISATION_UPDATED = "organisation.updated"
+    # Settings admins manage.
+    PROGRAMME_SETTINGS_CHANGED = "programme.settings_changed"
+    REJECTION_REASON_CREATED = "rejection_reason.created"
+    REJECTION_REASON_CHANGED = "rejection_reason.changed"
+    END_REASON_CREATED = "end_reason.created"
+    END_REASON_CHANGED = "end_reason.changed"
+    # Volunteers.
+    VOLUNTEER_SIGNED_UP = "volunteer.signed_up"
+    VOLUNTEER_UPDATED = "volunteer.updated"
+    VOLUNTEER_SCREENED = "volunteer.screened"
+    VOLUNTEER_RESCREENED = "volunteer.rescreened"
+    VOLUNTEER_INTAKE_PLANNED = "volunteer.intake_planned"
+    VOLUNTEER_STOPPED = "volunteer.stopped"
+    VOLUNTEER_MERGED = "volunteer.merged"
+    # Residents and referrals.
+    RESIDENT_CREATED = "resident.created"
+    RESIDENT_UPDATED = "resident.updated"
+    RESIDENT_INTAKE_RECORDED = "resident.intake_recorded"
+    RESIDENT_INTAKE_PLANNED = "resident.intake_planned"
+    RESIDENT_CLOSED = "resident.closed"
+    REFERRAL_CREATED = "referral.created"
+    REFERRAL_CORRECTED = "referral.corrected"
+    REFERRAL_WITHDRAWN = "referral.withdrawn"
+    REFERRAL_STATUS_CHANGED = "referral.status_changed"
+    # Consent per purpose.
+    CONSENT_GIVEN = "consent.given"
+    CONSENT_WITHDRAWN = "consent.withdrawn"
+    # Matching runs, proposals and matches.
+    MATCH_RUN_STARTED = "match_run.started"
+    MATCH_RUN_FAILED = "match_run.failed"
+    PROPOSAL_APPROVED = "proposal.approved"
+    PROPOSAL_REJECTED = "proposal.rejected"
+    PROPOSAL_REJECTION_UNDONE = "proposal.rejection_undone"
+    MATCH_CHOSEN_BY_HAND = "match.chosen_by_hand"
+    MATCH_INTRODUCTION_PLANNED = "match.introduction_planned"
+    MATCH_INTRODUCTION_MOVED = "match.introduction_moved"
+    MATCH_INTRODUCTION_NO = "match.introduction_no"
+    MATCH_INTRODUCTION_CANCELLED = "match.introduction_cancelled"
+    MATCH_STARTED = "match.started"
+    MATCH_CHECKED_IN = "match.checked_in"
+    MATCH_ENDED = "match.ended"
+    # Sign-in and accounts.
+    AUTH_LOGIN = "auth.login"
+    AUTH_LOGIN_FAILED = "auth.login_failed"
+    AUTH_LOGOUT = "auth.logout"
+    AUTH_REMEMBER_TOKEN_MISUSED = "auth.remember_token_misused"
+    ACCOUNT_ROLE_CHANGED = "account.role_changed"
+    ACCOUNT_ORGANISATION_CHANGED = "account.organisation_changed"
+    ACCOUNT_SENSITIVE_ACCESS_CONFIRMED = "account.sensitive_access_confirmed"
+    ACCOUNT_PASSWORD_CHANGED = "account.password_changed"
+    ACCOUNT_TWO_FACTOR_ENROLLED = "account.two_factor_enrolled"
+    ACCOUNT_TWO_FACTOR_RESET = "account.two_factor_reset"
+    # Data subject requests, restriction, export, erasure and retention.
+    SUBJECT_REQUEST_REGISTERED = "subject_request.registered"
+    SUBJECT_REQUEST_HANDLED = "subject_request.handled"
+    RESIDENT_RESTRICTED = "resident.restricted"
+    RESIDENT_RESTRICTION_LIFTED = "resident.restriction_lifted"
+    VOLUNTEER_RESTRICTED = "volunteer.restricted"
+    VOLUNTEER_RESTRICTION_LIFTED = "volunteer.restriction_lifted"
+    EXPORT_DOWNLOADED = "export.downloaded"
+    RESIDENT_ANONYMISED = "resident.anonymised"
+    VOLUNTEER_ANONYMISED = "volunteer.anonymised"
+    RETENTION_ANONYMISED = "retention.anonymised"
+    RETENTION_RUN = "retention.run"
+
+
+class AuditSubject(enum.StrEnum):
+    """What kind of record an audit row is about (``audit_events.subject_type``): with the id, whose record."""
+
+    RESIDENT = "resident"
+    VOLUNTEER = "volunteer"
+    REFERRAL = "referral"
+    MATCH = "match"
+    PROPOSAL = "proposal"
+    MATCH_RUN = "match_run"
+    SUBJECT_REQUEST = "subject_request"
+    USER = "user"
+    ORGANISATION = "organisation"
+    PROGRAMME = "programme"
+    REJECTION_REASON = "rejection_reason"
+    END_REASON = "end_reason"
+    RETENTION = "retention"

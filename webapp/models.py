@@ -19,6 +19,7 @@ from typing import Any, ClassVar
 from flask_login import UserMixin
 from sqlalchemy import (
     JSON,
+    BigInteger,
     CheckConstraint,
     Column,
     Date,
@@ -32,6 +33,7 @@ from sqlalchemy import (
     Text,
     Time,
     UniqueConstraint,
+    select,
     text,
 )
 from sqlalchemy import Enum as SqlEnum
@@ -44,7 +46,6 @@ from webapp.enums import (
     CheckInMethod,
     CheckInVerdict,
     CheckInWith,
-    ConsentBy,
     ConsentGiver,
     ConsentMethod,
     ConsentPurpose,
@@ -74,7 +75,6 @@ __all__ = [
     "CheckInVerdict",
     "CheckInWith",
     "Consent",
-    "ConsentBy",
     "ConsentGiver",
     "ConsentMethod",
     "ConsentPurpose",
@@ -170,6 +170,8 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
     # Two-factor sign-in (TOTP): the shared secret, and when the account proved it has it.
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     totp_confirmed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # The last time step a code was accepted for: a code signs in once, even within its 30 seconds.
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
     # A sensitive role outside the controlling organisation needs an admin's confirmation with a reason.
     sensitive_access_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
     sensitive_access_confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -255,8 +257,7 @@ class Volunteer(db.Model):  # type: ignore[name-defined,misc]
     motivation: Mapped[str] = mapped_column(Text, default="")
     # Offered voluntarily on the form; people who are lonely themselves are welcome as buddies.
     lonely_themselves: Mapped[bool] = mapped_column(default=False)
-    consent_at: Mapped[datetime] = mapped_column(DateTime)
-    consent_version: Mapped[str] = mapped_column(String(20))
+    # The consent of the sign-up form and any later one is in ``consents`` (see Consent).
 
     intake_outcome: Mapped[IntakeOutcome | None] = mapped_column(_enum(IntakeOutcome), index=True)
     intake_on: Mapped[date | None] = mapped_column(Date)
@@ -270,6 +271,7 @@ class Volunteer(db.Model):  # type: ignore[name-defined,misc]
     vog_issued_on: Mapped[date | None] = mapped_column(Date)
     vog_checked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     stopped_at: Mapped[datetime | None] = mapped_column(DateTime)
+    stopped_reason: Mapped[str] = mapped_column(Text, default="", server_default=text("''"))
     # The AVG's rights: processing restricted (not in runs, not contacted) and identifying data erased.
     restricted_at: Mapped[datetime | None] = mapped_column(DateTime)
     anonymised_at: Mapped[datetime | None] = mapped_column(DateTime)
@@ -281,8 +283,20 @@ class Volunteer(db.Model):  # type: ignore[name-defined,misc]
     programmes: Mapped[list[Programme]] = relationship(secondary=volunteer_programmes, order_by=Programme.sort_order)
     intake_by: Mapped[User | None] = relationship(foreign_keys=[intake_by_id])
     vog_checked_by: Mapped[User | None] = relationship(foreign_keys=[vog_checked_by_id])
+    # Read-only here: webapp.services.consent alone writes consents.
+    consents: Mapped[list[Consent]] = relationship(viewonly=True, order_by="Consent.id")
 
     __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": version}
+
+    @hybrid_property
+    def consents_to_matching(self) -> bool:
+        """Whether the consent for intake and matching stands (given, not withdrawn); in SQL an EXISTS clause."""
+        return any(c.in_force_for(ConsentPurpose.INTAKE_MATCHING) for c in self.consents)
+
+    @consents_to_matching.inplace.expression
+    @classmethod
+    def _consents_to_matching_expression(cls) -> ColumnElement[bool]:
+        return Consent.in_force(ConsentPurpose.INTAKE_MATCHING, volunteer_id=cls.id)
 
     @property
     def full_name(self) -> str:
@@ -336,11 +350,6 @@ class Resident(db.Model):  # type: ignore[name-defined,misc]
     restricted_at: Mapped[datetime | None] = mapped_column(DateTime)
     anonymised_at: Mapped[datetime | None] = mapped_column(DateTime)
 
-    consent_by: Mapped[ConsentBy] = mapped_column(_enum(ConsentBy))
-    consent_on: Mapped[date] = mapped_column(Date)
-    consent_method: Mapped[ConsentMethod] = mapped_column(_enum(ConsentMethod))
-    consent_recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
     version: Mapped[int] = mapped_column(default=1)
@@ -349,9 +358,20 @@ class Resident(db.Model):  # type: ignore[name-defined,misc]
     referral: Mapped[Referral | None] = relationship(back_populates="resident", uselist=False)
     intake_by: Mapped[User | None] = relationship(foreign_keys=[intake_by_id])
     intake_planned_by: Mapped[User | None] = relationship(foreign_keys=[intake_planned_by_id])
-    consent_recorded_by: Mapped[User] = relationship(foreign_keys=[consent_recorded_by_id])
+    # Read-only here: webapp.services.consent alone writes consents (the referral's and the intake's among them).
+    consents: Mapped[list[Consent]] = relationship(viewonly=True, order_by="Consent.id")
 
     __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": version}
+
+    @hybrid_property
+    def consents_to_matching(self) -> bool:
+        """Whether the consent for intake and matching stands (given, not withdrawn); in SQL an EXISTS clause."""
+        return any(c.in_force_for(ConsentPurpose.INTAKE_MATCHING) for c in self.consents)
+
+    @consents_to_matching.inplace.expression
+    @classmethod
+    def _consents_to_matching_expression(cls) -> ColumnElement[bool]:
+        return Consent.in_force(ConsentPurpose.INTAKE_MATCHING, resident_id=cls.id)
 
     @property
     def full_name(self) -> str:
@@ -597,6 +617,10 @@ class RememberToken(db.Model):  # type: ignore[name-defined,misc]
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     selector: Mapped[str] = mapped_column(String(32), unique=True)
     validator_hash: Mapped[str] = mapped_column(String(128))
+    # The validator this one replaced, and when: a browser that restores several tabs sends the old cookie a few
+    # times at once; within a short grace those requests are the same browser, not a stolen copy.
+    previous_validator_hash: Mapped[str | None] = mapped_column(String(128))
+    replaced_at: Mapped[datetime | None] = mapped_column(DateTime)
     session_version: Mapped[int] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(DateTime)
@@ -618,12 +642,30 @@ class RecoveryCode(db.Model):  # type: ignore[name-defined,misc]
 
 class Consent(db.Model):  # type: ignore[name-defined,misc]
     """One person's consent for one purpose: the text version, who gave it (the person, or a legal
-    representative), how, who recorded it and when; withdrawal ends it at once."""
+    representative), how, who recorded it and when; withdrawal ends it at once. Giving it again later is a new row;
+    at most one row per person and purpose is in force (not withdrawn), which two partial unique indexes hold.
+    Written by ``webapp.services.consent`` alone."""
 
     __tablename__ = "consents"
     __table_args__ = (
         CheckConstraint("(resident_id IS NULL) <> (volunteer_id IS NULL)", name="one_subject"),
         Index("ix_consents_subject", "resident_id", "volunteer_id", "purpose"),
+        Index(
+            "uq_consents_resident_in_force",
+            "resident_id",
+            "purpose",
+            unique=True,
+            sqlite_where=text("withdrawn_at IS NULL AND resident_id IS NOT NULL"),
+            postgresql_where=text("withdrawn_at IS NULL AND resident_id IS NOT NULL"),
+        ),
+        Index(
+            "uq_consents_volunteer_in_force",
+            "volunteer_id",
+            "purpose",
+            unique=True,
+            sqlite_where=text("withdrawn_at IS NULL AND volunteer_id IS NOT NULL"),
+            postgresql_where=text("withdrawn_at IS NULL AND volunteer_id IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -642,6 +684,17 @@ class Consent(db.Model):  # type: ignore[name-defined,misc]
 
     recorded_by: Mapped[User | None] = relationship(foreign_keys=[recorded_by_id])
     withdrawn_by: Mapped[User | None] = relationship(foreign_keys=[withdrawn_by_id])
+
+    def in_force_for(self, purpose: ConsentPurpose) -> bool:
+        return self.purpose is purpose and self.withdrawn_at is None
+
+    @classmethod
+    def in_force(
+        cls, purpose: ConsentPurpose, *, resident_id: Any = None, volunteer_id: Any = None
+    ) -> ColumnElement[bool]:
+        """SQL: a consent for ``purpose`` stands for this resident or volunteer (an id, or a column to correlate)."""
+        owner = cls.resident_id == resident_id if resident_id is not None else cls.volunteer_id == volunteer_id
+        return select(cls.id).where(owner, cls.purpose == purpose, cls.withdrawn_at.is_(None)).exists()
 
 
 class SubjectRequest(db.Model):  # type: ignore[name-defined,misc]
@@ -692,11 +745,15 @@ class AuditEvent(db.Model):  # type: ignore[name-defined,misc]
     """Who did what to whom, and when: the controller's accountability under the AVG."""
 
     __tablename__ = "audit_events"
+    # Append-only: on PostgreSQL a trigger (migration 0005) refuses UPDATE and DELETE.
+    __table_args__ = (Index("ix_audit_events_subject", "subject_type", "subject_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
-    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     action: Mapped[str] = mapped_column(String(60))
     subject_type: Mapped[str] = mapped_column(String(40))
     subject_id: Mapped[int | None] = mapped_column(Integer)
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # The names of the fields an action touched: never their values (see webapp.services.audit).
+    fields: Mapped[list[str]] = mapped_column(JSON, default=list, server_default=text("'[]'"))

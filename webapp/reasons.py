@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from matcher import ReasonCode
-from webapp.rules import NO_LOCATION, Blocker
+from webapp.rules import NO_CONSENT, NO_LOCATION, Blocker
 
 
 def join_words(words: Iterable[str]) -> str:
@@ -35,6 +35,13 @@ def blocker_text(blocker: Blocker, vog_valid_years: int) -> str:
         return _("Een koppeling is beëindigd wegens zorgen over veiligheid: leg eerst een nieuw intakegesprek vast.")
     if blocker is Blocker.STOPPED:
         return _("De vrijwilliger is gestopt.")
+    if blocker is Blocker.RESTRICTED:
+        return _("De verwerking van de gegevens van deze vrijwilliger is beperkt (privacyverzoek).")
+    if blocker is Blocker.NO_CONSENT:
+        return _(
+            "De vrijwilliger heeft geen toestemming (meer) gegeven voor intake en koppelen: leg eerst een nieuwe "
+            "toestemming vast."
+        )
     if blocker is Blocker.NO_FREE_CAPACITY:
         return _("Er is geen vrije plek: alle plekken zijn bezet.")
     if blocker is Blocker.VOG_EXPIRED:
@@ -134,6 +141,8 @@ def waiting_reason(code: ReasonCode | str, volunteers: int, only: bool = False) 
         )
     if code == NO_LOCATION:
         return _("de postcode van de bewoner staat niet in onze postcodetabel")
+    if code == NO_CONSENT:
+        return _("de bewoner heeft geen toestemming (meer) gegeven voor koppelen")
     return _blocked(code, volunteers, only)
 
 

@@ -27,6 +27,11 @@ from webapp.enums import (
 
 #: Reason code for a resident whose postcode area is not in the PC4 table (the engine never saw them).
 NO_LOCATION = "no_location"
+#: Reason code for a waiting resident without consent for intake and matching (never given, or withdrawn): they are
+#: in no run until they give it again (the same code as ``Blocker.NO_CONSENT`` for a volunteer).
+NO_CONSENT = "no_consent"
+#: Below this age a person's consent must come from a legal representative (the AVG's age in the Netherlands).
+CONSENT_AGE = 16
 
 
 # --- Dates and ages -------------------------------------------------------------------------------------------
@@ -35,6 +40,12 @@ NO_LOCATION = "no_location"
 def age_on(birth_date: date, on: date) -> int:
     """Age in whole years on a day (a birthday counts from the day itself)."""
     return on.year - birth_date.year - ((on.month, on.day) < (birth_date.month, birth_date.day))
+
+
+def needs_representative(birth_date: date | None, on: date) -> bool:
+    """Whether someone born on ``birth_date`` was too young on ``on`` to consent themselves (under 16): then a
+    legal representative gives the consent. An unknown birth date does not require one."""
+    return birth_date is not None and age_on(birth_date, on) < CONSENT_AGE
 
 
 def years_before(day: date, years: int) -> date:
@@ -234,6 +245,10 @@ class ScreenedVolunteer(Protocol):
     vog_status: VogStatus
     vog_issued_on: date | None
     rescreening_since: date | None
+    # The AVG's restriction of processing: while set, the volunteer is not matched anywhere.
+    restricted_at: datetime | None
+    # Whether the volunteer's consent for intake and matching stands (given and not withdrawn).
+    consents_to_matching: bool
 
 
 class ProgrammePolicy(Protocol):
@@ -254,6 +269,8 @@ class Blocker(enum.StrEnum):
     NO_FREE_CAPACITY = "no_free_capacity"
     VOG_MISSING = "vog_missing"
     VOG_EXPIRED = "vog_expired"
+    RESTRICTED = "restricted"
+    NO_CONSENT = "no_consent"
 
 
 def vog_is_valid(volunteer: ScreenedVolunteer, today: date, vog_valid_years: int) -> bool:
@@ -282,7 +299,8 @@ def eligibility_blockers(
     """For each of the volunteer's programmes, what stands in the way of matching there (empty: nothing).
 
     The rule: the intake outcome is ``geschikt`` and no ending over a safety concern sent the volunteer back to
-    screening since; the volunteer has not stopped; at least one place is free
+    screening since; the volunteer has not stopped; processing of their data is not restricted (a data subject
+    request under the AVG); their consent for intake and matching stands; at least one place is free
     (capacity minus places taken); the programme is known and active; and where the programme requires a VOG,
     the VOG is ``afgegeven`` with an issue date within the last ``vog_valid_years`` years (not in the future).
     """
@@ -293,6 +311,10 @@ def eligibility_blockers(
         general.append(Blocker.RESCREENING)
     if volunteer.stopped_at is not None:
         general.append(Blocker.STOPPED)
+    if volunteer.restricted_at is not None:
+        general.append(Blocker.RESTRICTED)
+    if not volunteer.consents_to_matching:
+        general.append(Blocker.NO_CONSENT)
     if volunteer.capacity - volunteer.places_taken < 1:
         general.append(Blocker.NO_FREE_CAPACITY)
     vog_ok = vog_is_valid(volunteer, today, vog_valid_years)

@@ -11,6 +11,7 @@ from flask_babel import format_date, format_datetime, format_decimal, get_locale
 
 from webapp import catalogue, enums
 from webapp import labels as enum_labels
+from webapp.clock import local_date
 from webapp.rules import Offset
 
 
@@ -78,6 +79,7 @@ def register(app: Flask) -> None:
             "slot_labels": lambda codes: ", ".join(catalogue.slot_label(c) for c in codes),
             "gender_label": lambda code: catalogue.label(catalogue.GENDERS, str(code)) if code else "",
             "enums": enums,
+            "local_date": local_date,
             "status_label": enum_labels.label,
             "badge_kind": enum_labels.badge_kind,
             "referral_explanation": enum_labels.referral_explanation,

@@ -84,7 +84,8 @@ def browser() -> Iterator[Browser]:
 
 
 def _create_staff(account: StaffAccount, kind: OrganisationKind, role: Role) -> None:
-    organisation = Organisation(name=account.organisation, kind=kind)
+    # Welzijn Rijswijk is the controller: its coordinators see residents' data without an admin's confirmation.
+    organisation = Organisation(name=account.organisation, kind=kind, is_controller=kind is OrganisationKind.WELZIJN)
     db.session.add(organisation)
     db.session.add(
         User(

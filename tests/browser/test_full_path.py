@@ -122,7 +122,7 @@ def flatcoach_refers_a_neighbour(page: Page, shoot: Shoot, flatcoach: StaffAccou
     page.get_by_role("main").get_by_role("link", name="Nieuwe verwijzing").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Een bewoner verwijzen")
 
-    page.get_by_label("de bewoner zelf").check()
+    page.get_by_label("de persoon zelf").check()
     expect(page.get_by_label("Datum van de toestemming")).not_to_have_value("")  # today, filled in
     page.get_by_label("mondeling").check()
     page.get_by_label("Voornaam").fill(RESIDENT.first_name)

@@ -15,8 +15,9 @@ from sqlalchemy.orm import Session
 
 from webapp.clock import local_today
 from webapp.models import (
-    ConsentBy,
+    ConsentGiver,
     ConsentMethod,
+    ConsentPurpose,
     IntakeOutcome,
     Match,
     MatchRun,
@@ -36,10 +37,12 @@ from webapp.models import (
     Volunteer,
     utcnow,
 )
+from webapp.rules import needs_representative
 from webapp.security import hash_password
-from webapp.services import matches, referrals
+from webapp.services import consent, matches, referrals
 
 PASSWORD = "correct horse battery"
+CONTROLLER = "Welzijn Rijswijk"
 # Far from Rijswijk (Noordwijk, about 20 km): beyond every distance limit.
 FAR_PC4 = "2201"
 _sequence = itertools.count(1)
@@ -60,8 +63,17 @@ class Factories:
 
     # -- organisations and accounts -------------------------------------------------------------------------
 
-    def organisation(self, name: str | None = None, kind: OrganisationKind = OrganisationKind.WELZIJN) -> Organisation:
-        return self._add(Organisation(name=name or f"Organisatie {next(_sequence)}", kind=kind))
+    def organisation(
+        self, name: str | None = None, kind: OrganisationKind = OrganisationKind.WELZIJN, **fields: Any
+    ) -> Organisation:
+        if name == CONTROLLER:
+            return self.controller()
+        return self._add(Organisation(name=name or f"Organisatie {next(_sequence)}", kind=kind, **fields))
+
+    def controller(self) -> Organisation:
+        """Welzijn Rijswijk, the controlling organisation: one per test database."""
+        existing = self.session.scalar(select(Organisation).where(Organisation.is_controller.is_(True)).limit(1))
+        return existing or self._add(Organisation(name=CONTROLLER, kind=OrganisationKind.WELZIJN, is_controller=True))
 
     def user(
         self,
@@ -71,7 +83,10 @@ class Factories:
         must_change_password: bool = False,
         **fields: Any,
     ) -> User:
-        organisation = organisation or self.organisation()
+        """A staff account; coordinators and admins work at the controller unless ``organisation`` says otherwise,
+        referrers at an organisation of their own."""
+        if organisation is None:
+            organisation = self.organisation() if role is Role.REFERRER else self.controller()
         return self._add(
             User(
                 email=email or f"{role.value}{next(_sequence)}@example.org",
@@ -97,9 +112,15 @@ class Factories:
         return programme
 
     def volunteer(
-        self, programmes: tuple[str, ...] = ("buddy",), screened: bool = True, places_taken: int = 0, **fields: Any
+        self,
+        programmes: tuple[str, ...] = ("buddy",),
+        screened: bool = True,
+        places_taken: int = 0,
+        consents: tuple[ConsentPurpose, ...] = (ConsentPurpose.INTAKE_MATCHING,),
+        **fields: Any,
     ) -> Volunteer:
-        """A volunteer; with ``places_taken``, that many of their places are held by real matches."""
+        """A volunteer who consented online to ``consents`` (through the consent service); with ``places_taken``,
+        that many of their places are held by real matches."""
         defaults: dict[str, Any] = {
             "first_name": "Anna",
             "last_name": f"de Vries {next(_sequence)}",
@@ -114,8 +135,6 @@ class Factories:
             "availability": ["tue-evening", "sat-morning"],
             "max_distance_km": 5.0,
             "capacity": max(1, places_taken),
-            "consent_at": utcnow(),
-            "consent_version": "2026-11",
         }
         if screened:
             defaults.update(
@@ -129,13 +148,24 @@ class Factories:
         volunteer = Volunteer(**defaults)
         volunteer.programmes = [self.programme(code) for code in programmes]
         self._add(volunteer)
+        for purpose in consents:
+            given = consent.GivenConsent(purpose, ConsentGiver.PERSON, ConsentMethod.ONLINE, local_today(), "2026-11")
+            consent.give(self.session, volunteer, given, None)
         for _ in range(places_taken):
             self.match(volunteer, self.resident(programme=programmes[0]))
         return volunteer
 
-    def resident(self, programme: str = "buddy", recorded_by: User | None = None, **fields: Any) -> Resident:
+    def resident(
+        self,
+        programme: str = "buddy",
+        recorded_by: User | None = None,
+        consents: tuple[ConsentPurpose, ...] = (ConsentPurpose.INTAKE_MATCHING,),
+        consent_on: date | None = None,
+        **fields: Any,
+    ) -> Resident:
         """A waiting resident with the intake talk held (pass ``intake_on=None`` for one nobody spoke to yet; pass
-        ``status`` only as AFGESLOTEN: a matched resident comes from ``match``)."""
+        ``status`` only as AFGESLOTEN: a matched resident comes from ``match``), who consented to ``consents``
+        (told to ``recorded_by`` on ``consent_on``, through the consent service)."""
         assert fields.get("status") in (None, ResidentStatus.WACHTEND, ResidentStatus.AFGESLOTEN), (
             "a resident with a match: make.match(volunteer, resident)"
         )
@@ -154,18 +184,23 @@ class Factories:
             "waiting_since": date.today() - timedelta(days=20),
             "intake_on": date.today() - timedelta(days=19),
             "intake_by": recorded_by,
-            "consent_by": ConsentBy.BEWONER,
-            "consent_on": date.today() - timedelta(days=20),
-            "consent_method": ConsentMethod.MONDELING,
-            "consent_recorded_by": recorded_by,
         }
         defaults.update(fields)
-        return self._add(Resident(**defaults))
+        resident = self._add(Resident(**defaults))
+        given_on = consent_on or local_today() - timedelta(days=20)
+        young = needs_representative(resident.birth_date, given_on)
+        giver = ConsentGiver.REPRESENTATIVE if young else ConsentGiver.PERSON
+        for purpose in consents:
+            given = consent.GivenConsent(purpose, giver, ConsentMethod.MONDELING, given_on, "2026-11")
+            consent.give(self.session, resident, given, recorded_by)
+        return resident
 
     def referral(self, referrer: User, **resident_fields: Any) -> Referral:
-        """A referred resident nobody has spoken to yet (unless ``intake_on`` is given)."""
+        """A referred resident nobody has spoken to yet (unless ``intake_on`` is given), who consented to intake and
+        matching and to sharing the status with the referrer, as a referral records it."""
         resident_fields.setdefault("intake_on", None)
         resident_fields.setdefault("intake_by", None)
+        resident_fields.setdefault("consents", (ConsentPurpose.INTAKE_MATCHING, ConsentPurpose.SHARE_STATUS))
         resident = self.resident(recorded_by=referrer, source=ResidentSource.VERWIJZING, **resident_fields)
         referral = self._add(
             Referral(
@@ -241,6 +276,56 @@ class Factories:
         self.session.flush()
         self.session.refresh(match)
         return match
+
+    # -- the AVG's rights: consents as recorded, data subject requests ------------------------------------------
+
+    def consent_row(
+        self,
+        person: Resident | Volunteer,
+        purpose: ConsentPurpose = ConsentPurpose.INTAKE_MATCHING,
+        withdrawn_at: datetime | None = None,
+        withdrawal_note: str = "",
+    ) -> Any:
+        """The person's consent for ``purpose``, through the consent service: the standing one (given now when there
+        is none), or, with ``withdrawn_at`` or ``withdrawal_note``, that consent withdrawn (the moment is now)."""
+        from webapp.models import Consent
+
+        staff = self._staff()
+        standing = [c for c in consent.current(self.session, person) if c.purpose is purpose and c.given]
+        if standing:
+            row: Consent | None = standing[0].consent
+        else:
+            given = consent.GivenConsent(
+                purpose, ConsentGiver.PERSON, ConsentMethod.MONDELING, local_today() - timedelta(days=20), "2026-11"
+            )
+            row = consent.give(self.session, person, given, staff)
+        if withdrawn_at is not None or withdrawal_note:
+            row = consent.withdraw(self.session, person, purpose, staff, withdrawal_note).consent
+        self.session.flush()
+        return row
+
+    def subject_request(
+        self,
+        person: Resident | Volunteer,
+        kind: Any = None,
+        received_on: date | None = None,
+        by: User | None = None,
+        **fields: Any,
+    ) -> Any:
+        """A data subject request about ``person``, registered through the service (due one month later)."""
+        from webapp.enums import RequestKind, SubjectKind
+        from webapp.services import subject_rights
+
+        subject_kind = SubjectKind.RESIDENT if isinstance(person, Resident) else SubjectKind.VOLUNTEER
+        new = subject_rights.NewRequest(
+            kind=kind or RequestKind.ACCESS,
+            subject_kind=subject_kind,
+            subject_id=person.id,
+            received_on=received_on or local_today(),
+            received_via=fields.pop("received_via", "telefoon"),
+            note=fields.pop("note", ""),
+        )
+        return subject_rights.register_request(self.session, by or self._staff(), new, today=local_today())
 
     # -- reading --------------------------------------------------------------------------------------------
 

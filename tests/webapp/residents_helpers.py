@@ -35,7 +35,7 @@ def resident_data(**overrides: Any) -> dict[str, Any]:
 
 def consent_data(**overrides: Any) -> dict[str, Any]:
     data: dict[str, Any] = {
-        "consent_by": "bewoner",
+        "consent_by": "persoon",
         "consent_on": (today() - timedelta(days=1)).isoformat(),
         "consent_method": "mondeling",
     }

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import datetime
 from typing import Any
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from tests.webapp.conftest import AuthActions
 from webapp.extensions import db
 from webapp.models import AuditEvent, Organisation, OrganisationKind, Role, User
 from webapp.services import accounts as account_service
@@ -43,7 +46,7 @@ ADMIN_PAGES = [
     ("get", "/beheer/accounts/{user}"),
     ("post", "/beheer/accounts/{user}"),
     ("post", "/beheer/accounts/{user}/wachtwoord-opnieuw"),
-    ("get", "/beheer/accounts/{user}/tijdelijk-wachtwoord"),
+    ("post", "/beheer/accounts/{user}/tweestaps-opnieuw"),
     ("get", "/beheer/organisaties"),
     ("get", "/beheer/organisaties/nieuw"),
     ("post", "/beheer/organisaties/nieuw"),
@@ -87,7 +90,7 @@ def test_only_admins_may_use_the_admin_pages(
         ("get", "/beheer/accounts/999999"),
         ("post", "/beheer/accounts/999999"),
         ("post", "/beheer/accounts/999999/wachtwoord-opnieuw"),
-        ("get", "/beheer/accounts/999999/tijdelijk-wachtwoord"),
+        ("post", "/beheer/accounts/999999/tweestaps-opnieuw"),
         ("get", "/beheer/organisaties/999999"),
         ("post", "/beheer/organisaties/999999"),
     ],
@@ -148,8 +151,7 @@ def test_new_account_is_created_with_a_temporary_password(client: FlaskClient, m
 
     user = user_by_email("fleur@rijswijkwonen.nl")
     assert user is not None
-    assert response.status_code == 302
-    assert response.headers["Location"] == f"/beheer/accounts/{user.id}/tijdelijk-wachtwoord"
+    assert response.status_code == 200
     assert user.email == "fleur@rijswijkwonen.nl"
     assert user.role is Role.REFERRER
     assert user.organisation_id == organisation.id
@@ -157,21 +159,46 @@ def test_new_account_is_created_with_a_temporary_password(client: FlaskClient, m
     assert user.must_change_password
 
 
-def test_the_temporary_password_is_shown_once_and_never_in_a_url(client: FlaskClient, make: Any, admin: User) -> None:
+def test_the_temporary_password_is_shown_on_the_answer_to_the_post_and_not_cached(
+    client: FlaskClient, make: Any, admin: User
+) -> None:
     organisation = make.organisation()
     db.session.commit()
 
     created = client.post("/beheer/accounts/nieuw", data=new_account_data(organisation))
-    first = client.get(created.headers["Location"])
-    second = client.get(created.headers["Location"])
 
-    password = shown_password(first.text)
+    password = shown_password(created.text)
     assert password is not None
     assert len(password) >= 12
-    assert password not in created.headers["Location"]
-    assert first.headers["Cache-Control"] == "no-store"
-    assert shown_password(second.text) is None
-    assert "Het tijdelijke wachtwoord is al getoond" in second.text
+    assert "Location" not in created.headers
+    assert created.headers["Cache-Control"] == "no-store"
+
+
+def test_the_temporary_password_never_travels_in_the_session_cookie(
+    app: Flask, client: FlaskClient, make: Any, admin: User
+) -> None:
+    organisation = make.organisation()
+    db.session.commit()
+
+    created = client.post("/beheer/accounts/nieuw", data=new_account_data(organisation))
+
+    password = shown_password(created.text)
+    cookie = client.get_cookie(app.config["SESSION_COOKIE_NAME"])
+    stored = app.session_interface.get_signing_serializer(app).loads(cookie.value)
+    assert password is not None
+    assert password not in json.dumps(stored)
+    assert not any("password" in key for key in stored)
+
+
+def test_the_old_page_that_read_the_password_from_the_session_is_gone(
+    client: FlaskClient, make: Any, admin: User
+) -> None:
+    colleague = make.user(Role.COORDINATOR)
+    db.session.commit()
+
+    response = client.get(f"/beheer/accounts/{colleague.id}/tijdelijk-wachtwoord")
+
+    assert response.status_code == 404
 
 
 def test_the_new_colleague_signs_in_with_the_shown_password_and_must_choose_their_own(
@@ -180,7 +207,7 @@ def test_the_new_colleague_signs_in_with_the_shown_password_and_must_choose_thei
     organisation = make.organisation()
     db.session.commit()
     created = client.post("/beheer/accounts/nieuw", data=new_account_data(organisation))
-    password = shown_password(client.get(created.headers["Location"]).text)
+    password = shown_password(created.text)
     auth.logout()
 
     response = auth.login("fleur@rijswijkwonen.nl", password)
@@ -194,7 +221,7 @@ def test_the_temporary_password_is_stored_only_as_a_hash(client: FlaskClient, ma
     organisation = make.organisation()
     db.session.commit()
     created = client.post("/beheer/accounts/nieuw", data=new_account_data(organisation))
-    password = shown_password(client.get(created.headers["Location"]).text)
+    password = shown_password(created.text)
 
     user = user_by_email("fleur@rijswijkwonen.nl")
     events = db.session.scalars(select(AuditEvent)).all()
@@ -318,7 +345,12 @@ def test_account_role_organisation_and_active_can_be_changed(client: FlaskClient
 
     response = client.post(
         f"/beheer/accounts/{colleague.id}",
-        data={"name": "Fleur de Flatcoach", "role": "coordinator", "organisation_id": str(organisation.id)},
+        data={
+            "name": "Fleur de Flatcoach",
+            "role": "coordinator",
+            "organisation_id": str(organisation.id),
+            "access_reason": "Coördineert het buurtproject in de Bomenbuurt",
+        },
     )
 
     assert response.status_code == 302
@@ -420,26 +452,15 @@ def test_a_password_reset_shows_a_new_temporary_password_once(
     db.session.commit()
 
     response = client.post(f"/beheer/accounts/{colleague.id}/wachtwoord-opnieuw")
-    password = shown_password(client.get(response.headers["Location"]).text)
+    password = shown_password(response.text)
 
-    assert response.status_code == 302
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "no-store"
     assert password is not None
-    assert shown_password(client.get(response.headers["Location"]).text) is None
     assert user_by_email(colleague.email).must_change_password
     auth.logout()
     assert "kennen we niet" in auth.login(colleague.email).text
     assert auth.login(colleague.email, password).headers["Location"] == "/wachtwoord"
-
-
-def test_a_password_shown_for_one_account_is_not_shown_for_another(client: FlaskClient, make: Any, admin: User) -> None:
-    colleague = make.user(Role.COORDINATOR)
-    other = make.user(Role.COORDINATOR)
-    db.session.commit()
-
-    client.post(f"/beheer/accounts/{colleague.id}/wachtwoord-opnieuw")
-    response = client.get(f"/beheer/accounts/{other.id}/tijdelijk-wachtwoord")
-
-    assert shown_password(response.text) is None
 
 
 def test_an_admin_resets_their_own_password_through_the_normal_page(client: FlaskClient, admin: User) -> None:
@@ -579,3 +600,271 @@ def test_the_organisation_form_shows_the_current_values(client: FlaskClient, mak
 
     assert 'value="Florence"' in response.text
     assert '<option selected value="zorg">' in response.text
+
+
+# --- Sensitive roles outside the controlling organisation --------------------------------------------------------
+
+REASON = "Coördineert het buurtproject in de Bomenbuurt"
+
+
+def test_the_account_form_explains_when_a_reason_is_needed(client: FlaskClient, admin: User) -> None:
+    response = client.get("/beheer/accounts/nieuw")
+
+    assert 'name="access_reason"' in response.text
+    assert "Alleen nodig voor een coördinator of beheerder van een andere organisatie dan Welzijn Rijswijk" in (
+        response.text
+    )
+    assert "Welzijn Rijswijk (verwerkingsverantwoordelijke)" in response.text
+
+
+@pytest.mark.parametrize("role", ["coordinator", "admin"])
+def test_a_sensitive_role_for_a_partner_needs_a_reason(client: FlaskClient, make: Any, admin: User, role: str) -> None:
+    organisation = make.organisation("Rijswijk Wonen", OrganisationKind.WONEN)
+    db.session.commit()
+
+    response = client.post("/beheer/accounts/nieuw", data=new_account_data(organisation, role=role))
+
+    assert response.status_code == 422
+    assert "Let op: Rijswijk Wonen is niet Welzijn Rijswijk." in response.text
+    assert user_by_email("fleur@rijswijkwonen.nl") is None
+
+
+def test_a_reason_of_a_few_letters_is_not_enough(client: FlaskClient, make: Any, admin: User) -> None:
+    organisation = make.organisation("Rijswijk Wonen", OrganisationKind.WONEN)
+    db.session.commit()
+
+    response = client.post(
+        "/beheer/accounts/nieuw", data=new_account_data(organisation, role="coordinator", access_reason="ok")
+    )
+
+    assert response.status_code == 422
+    assert user_by_email("fleur@rijswijkwonen.nl") is None
+
+
+def test_with_a_reason_the_partners_coordinator_is_confirmed(client: FlaskClient, make: Any, admin: User) -> None:
+    organisation = make.organisation("Rijswijk Wonen", OrganisationKind.WONEN)
+    db.session.commit()
+
+    response = client.post(
+        "/beheer/accounts/nieuw", data=new_account_data(organisation, role="coordinator", access_reason=REASON)
+    )
+
+    user = user_by_email("fleur@rijswijkwonen.nl")
+    assert response.status_code == 200
+    assert user.sensitive_access_reason == REASON
+    assert user.sensitive_access_confirmed_by_id == admin.id
+    assert user.sensitive_access_confirmed_at is not None
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == account_service.SENSITIVE_ACCESS_CONFIRMED))
+    assert event.detail == {"role": "coordinator", "organisation_id": organisation.id}
+
+
+def test_the_controllers_coordinators_need_no_reason(client: FlaskClient, make: Any, admin: User) -> None:
+    response = client.post(
+        "/beheer/accounts/nieuw", data=new_account_data(admin.organisation, role="coordinator", email="c@w.nl")
+    )
+
+    assert response.status_code == 200
+    assert user_by_email("c@w.nl").sensitive_access_confirmed_at is None
+
+
+def test_giving_a_referrer_a_sensitive_role_at_a_partner_needs_a_reason(
+    client: FlaskClient, make: Any, admin: User
+) -> None:
+    colleague = make.user(Role.REFERRER, organisation=make.organisation("Vidomes", OrganisationKind.WONEN))
+    db.session.commit()
+    data = {"name": colleague.name, "role": "coordinator", "organisation_id": str(colleague.organisation_id)}
+
+    refused = client.post(f"/beheer/accounts/{colleague.id}", data={**data, "active": "y"})
+
+    assert refused.status_code == 422
+    assert "is niet Welzijn Rijswijk" in refused.text
+    assert user_by_email(colleague.email).role is Role.REFERRER
+
+
+def test_moving_a_confirmed_account_to_another_partner_needs_a_new_reason(
+    client: FlaskClient, make: Any, admin: User
+) -> None:
+    organisation = make.organisation("Rijswijk Wonen", OrganisationKind.WONEN)
+    other = make.organisation("Vidomes", OrganisationKind.WONEN)
+    db.session.commit()
+    client.post("/beheer/accounts/nieuw", data=new_account_data(organisation, role="coordinator", access_reason=REASON))
+    user = user_by_email("fleur@rijswijkwonen.nl")
+
+    response = client.post(
+        f"/beheer/accounts/{user.id}",
+        data={"name": user.name, "role": "coordinator", "organisation_id": str(other.id), "active": "y"},
+    )
+
+    assert response.status_code == 422
+    assert user_by_email(user.email).organisation_id == organisation.id
+
+
+def test_an_edit_of_a_confirmed_account_keeps_its_confirmation(client: FlaskClient, make: Any, admin: User) -> None:
+    organisation = make.organisation("Rijswijk Wonen", OrganisationKind.WONEN)
+    db.session.commit()
+    client.post("/beheer/accounts/nieuw", data=new_account_data(organisation, role="coordinator", access_reason=REASON))
+    user = user_by_email("fleur@rijswijkwonen.nl")
+
+    response = client.post(
+        f"/beheer/accounts/{user.id}",
+        data={"name": "Fleur F.", "role": "coordinator", "organisation_id": str(organisation.id), "active": "y"},
+    )
+
+    assert response.status_code == 302
+    assert user_by_email(user.email).sensitive_access_reason == REASON
+
+
+def test_the_edit_form_never_carries_the_stored_reason(client: FlaskClient, make: Any, admin: User) -> None:
+    organisation = make.organisation("Rijswijk Wonen", OrganisationKind.WONEN)
+    db.session.commit()
+    client.post("/beheer/accounts/nieuw", data=new_account_data(organisation, role="coordinator", access_reason=REASON))
+    user = user_by_email("fleur@rijswijkwonen.nl")
+
+    response = client.get(f"/beheer/accounts/{user.id}")
+
+    textarea = response.text.split('name="access_reason"')[1].split("</textarea>")[0]
+    assert REASON not in textarea
+    assert f"bevestigd door {admin.name}" in response.text
+
+
+def test_making_a_confirmed_coordinator_a_referrer_removes_the_confirmation(
+    client: FlaskClient, make: Any, admin: User
+) -> None:
+    organisation = make.organisation("Rijswijk Wonen", OrganisationKind.WONEN)
+    db.session.commit()
+    client.post("/beheer/accounts/nieuw", data=new_account_data(organisation, role="coordinator", access_reason=REASON))
+    user = user_by_email("fleur@rijswijkwonen.nl")
+
+    client.post(
+        f"/beheer/accounts/{user.id}",
+        data={"name": user.name, "role": "referrer", "organisation_id": str(organisation.id), "active": "y"},
+    )
+
+    saved = user_by_email(user.email)
+    assert saved.sensitive_access_confirmed_at is None
+    assert saved.sensitive_access_reason == ""
+
+
+def test_an_unconfirmed_account_is_marked_in_the_list_and_on_its_page(
+    client: FlaskClient, make: Any, admin: User
+) -> None:
+    colleague = make.user(
+        Role.COORDINATOR, name="Piet Partner", organisation=make.organisation("Vidomes", OrganisationKind.WONEN)
+    )
+    db.session.commit()
+
+    listing = client.get("/beheer/accounts").text
+    page = client.get(f"/beheer/accounts/{colleague.id}").text
+
+    assert "toegang niet bevestigd" in listing.split("Piet Partner")[1].split("</tr>")[0]
+    assert "nog geen bevestigde toegang" in page
+
+
+def test_deactivating_an_unconfirmed_account_needs_no_reason(client: FlaskClient, make: Any, admin: User) -> None:
+    colleague = make.user(Role.COORDINATOR, organisation=make.organisation("Vidomes", OrganisationKind.WONEN))
+    db.session.commit()
+
+    response = client.post(
+        f"/beheer/accounts/{colleague.id}",
+        data={"name": colleague.name, "role": "coordinator", "organisation_id": str(colleague.organisation_id)},
+    )
+
+    assert response.status_code == 302
+    assert not user_by_email(colleague.email).active
+
+
+# --- Role and organisation changes are recorded -------------------------------------------------------------------
+
+
+def test_a_role_change_is_recorded(client: FlaskClient, make: Any, admin: User) -> None:
+    colleague = make.user(Role.COORDINATOR)
+    db.session.commit()
+
+    client.post(
+        f"/beheer/accounts/{colleague.id}",
+        data={
+            "name": colleague.name,
+            "role": "admin",
+            "organisation_id": str(colleague.organisation_id),
+            "active": "y",
+        },
+    )
+
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == account_service.ROLE_CHANGED))
+    assert (event.user_id, event.subject_id) == (admin.id, colleague.id)
+    assert event.detail == {"from": "coordinator", "to": "admin"}
+
+
+def test_an_organisation_change_is_recorded(client: FlaskClient, make: Any, admin: User) -> None:
+    colleague = make.user(Role.REFERRER)
+    other = make.organisation("Vidomes", OrganisationKind.WONEN)
+    db.session.commit()
+    before = colleague.organisation_id
+
+    client.post(
+        f"/beheer/accounts/{colleague.id}",
+        data={"name": colleague.name, "role": "referrer", "organisation_id": str(other.id), "active": "y"},
+    )
+
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == account_service.ORGANISATION_CHANGED))
+    assert event.subject_id == colleague.id
+    assert event.detail == {"from": before, "to": other.id}
+
+
+def test_an_admin_cannot_deactivate_their_own_organisation(client: FlaskClient, admin: User) -> None:
+    organisation = admin.organisation
+
+    response = client.post(
+        f"/beheer/organisaties/{organisation.id}", data={"name": organisation.name, "kind": organisation.kind.value}
+    )
+
+    db.session.expire_all()
+    assert response.status_code == 422
+    assert "U kunt uw eigen organisatie niet op inactief zetten" in response.text
+    assert db.session.get(Organisation, organisation.id).active
+
+
+def test_deactivating_an_organisation_signs_its_staff_out(
+    app: Flask, client: FlaskClient, make: Any, admin: User
+) -> None:
+    organisation = make.organisation("Florence", OrganisationKind.ZORG)
+    colleague = make.user(Role.REFERRER, organisation=organisation)
+    db.session.commit()
+    colleague_browser = app.test_client()
+    AuthActions(colleague_browser).login(colleague.email)
+
+    client.post(f"/beheer/organisaties/{organisation.id}", data={"name": "Florence", "kind": "zorg"})
+
+    assert colleague_browser.get("/verwijzingen/").headers["Location"].startswith("/inloggen")
+
+
+def test_a_partners_admin_cannot_deactivate_the_controller(client: FlaskClient, make: Any, auth: Any) -> None:
+    controller = make.controller()
+    partner_admin = make.user(
+        Role.ADMIN,
+        organisation=make.organisation("Vidomes", OrganisationKind.WONEN),
+        sensitive_access_reason="Beheert de accounts van de partners",
+        sensitive_access_confirmed_at=datetime(2026, 1, 5, 9, 0),
+    )
+    db.session.commit()
+    auth.login_as(partner_admin)
+
+    response = client.post(f"/beheer/organisaties/{controller.id}", data={"name": controller.name, "kind": "welzijn"})
+
+    db.session.expire_all()
+    assert response.status_code == 422
+    assert "is de verwerkingsverantwoordelijke en blijft actief" in response.text
+    assert db.session.get(Organisation, controller.id).active
+
+
+def test_the_reason_is_asked_together_with_other_mistakes(client: FlaskClient, make: Any, admin: User) -> None:
+    organisation = make.organisation("Rijswijk Wonen", OrganisationKind.WONEN)
+    db.session.commit()
+
+    response = client.post(
+        "/beheer/accounts/nieuw", data=new_account_data(organisation, role="coordinator", email="fleur-at-wonen")
+    )
+
+    assert response.status_code == 422
+    assert "Vul een e-mailadres in zoals naam@voorbeeld.nl." in response.text
+    assert "Let op: Rijswijk Wonen is niet Welzijn Rijswijk." in response.text

@@ -193,7 +193,7 @@ def test_a_change_is_audited_with_the_fields_and_their_old_and_new_values(admin:
     [event] = audit_events("programme.settings_changed")
     assert event.user_id == admin.id
     assert event.detail["programme"] == "buddy"
-    assert sorted(event.detail["fields"]) == ["max_distance_km", "min_common_slots"]
+    assert sorted(event.fields) == ["max_distance_km", "min_common_slots"]
     assert event.detail["changes"]["max_distance_km"] == {"from": 5.0, "to": 3.0}
 
 

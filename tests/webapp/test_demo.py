@@ -20,15 +20,16 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from matcher.encoding import haversine_km
-from tests.webapp.conftest import FreshGlobalsClient, _test_config
+from tests.webapp.conftest import AuthActions, FreshGlobalsClient, _test_config
 from webapp import create_app
-from webapp.clock import local_today
+from webapp.clock import local_date, local_today
 from webapp.enums import RESIDENT_STATUS_FOR_MATCH, Attention, CheckInState, ReferralStatus
 from webapp.extensions import db
 from webapp.models import (
     IntakeOutcome,
     Match,
     MatchStatus,
+    OutboxMail,
     Programme,
     Referral,
     Resident,
@@ -85,9 +86,7 @@ def _signed_in(demo: Flask, email: str) -> FlaskClient:
     client = demo.test_client()
     user = db.session.scalar(select(User).where(User.email == email))
     assert user is not None
-    with client.session_transaction() as session:
-        session["_user_id"] = str(user.id)
-        session["_fresh"] = True
+    AuthActions(client).login_as(user)
     return client
 
 
@@ -179,7 +178,7 @@ def test_a_resident_back_on_the_waiting_list_kept_the_waiting_time_from_before(d
     assert ended.ended_on is not None
 
     time_in_match = ended.ended_on - ended.started_on
-    assert resident.waiting_since == resident.created_at.date() + time_in_match
+    assert resident.waiting_since == local_date(resident.created_at) + time_in_match
 
 
 # -- dates where the forms accept them --------------------------------------------------------------------------
@@ -188,7 +187,7 @@ def test_a_resident_back_on_the_waiting_list_kept_the_waiting_time_from_before(d
 def test_each_volunteers_dates_follow_one_another_up_to_today(demo: Flask, today: date) -> None:
     wrong = []
     for v in db.session.scalars(select(Volunteer)):
-        steps = [v.created_at.date(), v.intake_on, v.vog_requested_on, v.vog_issued_on, today]
+        steps = [local_date(v.created_at), v.intake_on, v.vog_requested_on, v.vog_issued_on, today]
         known = [day for day in steps if day is not None]
         if known != sorted(known):
             wrong.append((v.full_name, steps))
@@ -209,7 +208,9 @@ def test_each_residents_intake_talk_is_on_or_after_the_sign_up_and_not_in_the_fu
     wrong = [
         r.full_name
         for r in residents
-        if r.intake_on is None or not r.consent_on <= r.created_at.date() <= r.intake_on <= today
+        if r.intake_on is None
+        or not r.consents
+        or not min(c.given_on for c in r.consents) <= local_date(r.created_at) <= r.intake_on <= today
     ]
     assert residents
     assert wrong == []
@@ -227,7 +228,7 @@ def test_planned_intake_talks_lie_ahead(demo: Flask, today: date) -> None:
 def test_each_match_step_follows_the_one_before_and_none_lies_in_the_future(demo: Flask, today: date) -> None:
     wrong = []
     for m in _all_matches():
-        chosen = m.created_at.date()
+        chosen = local_date(m.created_at)
         started = m.started_on or chosen
         checks = [
             m.resident.intake_on is not None and m.resident.intake_on < chosen,
@@ -263,7 +264,7 @@ def test_each_volunteer_was_screened_for_the_programme_when_the_pair_was_chosen(
     wrong = []
     for m in _all_matches():
         blockers = eligibility_blockers(
-            m.volunteer, programmes, m.created_at.date(), demo.config["SAMEN_VOG_VALID_YEARS"]
+            m.volunteer, programmes, local_date(m.created_at), demo.config["SAMEN_VOG_VALID_YEARS"]
         )
         # The pair's own place, and a safety ending since, are not what the choice was made on.
         standing = set(blockers[m.resident.programme_code]) - {Blocker.NO_FREE_CAPACITY, Blocker.RESCREENING}
@@ -333,6 +334,10 @@ def test_a_referral_whose_status_never_changed_shows_the_day_it_came_in(demo: Fl
     assert received
     assert [r.id for r in received if r.status_changed_at != r.created_at] == []
     assert [r.id for r in referrals if r.status_changed_at < r.created_at] == []
+
+
+def test_the_demo_history_leaves_no_mail_to_send(demo: Flask) -> None:
+    assert db.session.scalar(select(func.count(OutboxMail.id))) == 0
 
 
 # -- the pages --------------------------------------------------------------------------------------------------

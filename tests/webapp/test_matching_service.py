@@ -103,7 +103,10 @@ def test_run_records_who_started_it_with_rules_and_figures(app: Flask, make: Any
         "proposals": 1,
         "waiting": 1,
     }
-    assert db.session.scalar(select(AuditEvent.action).where(AuditEvent.subject_id == run.id)) == "match_run.started"
+    run_events = select(AuditEvent.action).where(
+        AuditEvent.subject_type == "match_run", AuditEvent.subject_id == run.id
+    )
+    assert db.session.scalar(run_events) == "match_run.started"
 
 
 def test_run_stores_unmatched_residents_with_structured_reasons(app: Flask, make: Any) -> None:

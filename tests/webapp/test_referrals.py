@@ -19,8 +19,10 @@ from webapp.enums import ReferralStatus
 from webapp.extensions import db
 from webapp.models import (
     AuditEvent,
-    ConsentBy,
+    Consent,
+    ConsentGiver,
     ConsentMethod,
+    ConsentPurpose,
     MatchStatus,
     OrganisationKind,
     Programme,
@@ -118,10 +120,12 @@ def test_a_referral_creates_a_waiting_resident_with_the_consent_record(
     assert resident.source is ResidentSource.VERWIJZING
     assert resident.status is ResidentStatus.WACHTEND
     assert resident.waiting_since == today()
-    assert resident.consent_by is ConsentBy.BEWONER
-    assert resident.consent_on == consent_on
-    assert resident.consent_method is ConsentMethod.SCHRIFTELIJK
-    assert resident.consent_recorded_by_id == flatcoach.id
+    consents = db.session.scalars(select(Consent).where(Consent.resident_id == resident.id).order_by(Consent.id))
+    # The consent to the referral covers intake and matching and sharing the status with the referrer.
+    assert [(c.purpose, c.given_by, c.given_on, c.method, c.recorded_by_id) for c in consents] == [
+        (purpose, ConsentGiver.PERSON, consent_on, ConsentMethod.SCHRIFTELIJK, flatcoach.id)
+        for purpose in (ConsentPurpose.INTAKE_MATCHING, ConsentPurpose.SHARE_STATUS)
+    ]
     assert resident.intake_on is None
     assert resident.availability == ["tue-afternoon", "thu-morning"]
 
@@ -931,7 +935,7 @@ def test_a_correction_is_audited_with_the_changed_fields(make: Any, flatcoach: U
     assert [(event.user_id, event.subject_type, event.subject_id) for event in events] == [
         (flatcoach.id, "referral", referral.id)
     ]
-    assert events[0].detail["fields"] == ["phone"]
+    assert events[0].fields == ["phone"]
     assert "06 99887766" not in str(events[0].detail)
 
 

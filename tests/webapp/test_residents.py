@@ -18,8 +18,10 @@ from webapp.enums import ReferralStatus
 from webapp.extensions import db
 from webapp.models import (
     AuditEvent,
-    ConsentBy,
+    Consent,
+    ConsentGiver,
     ConsentMethod,
+    ConsentPurpose,
     Proposal,
     ProposalStatus,
     Referral,
@@ -140,9 +142,10 @@ def test_a_coordinator_registers_a_resident_after_an_intake(as_coordinator: Flas
     assert resident.intake_on == intake_on
     assert resident.intake_by_id == coordinator.id
     assert resident.notes == "Belt liever na de middag."
-    assert resident.consent_by is ConsentBy.VERTEGENWOORDIGER
-    assert resident.consent_method is ConsentMethod.MONDELING
-    assert resident.consent_recorded_by_id == coordinator.id
+    consents = db.session.scalars(select(Consent).where(Consent.resident_id == resident.id)).all()
+    assert [(c.purpose, c.given_by, c.method, c.recorded_by_id) for c in consents] == [
+        (ConsentPurpose.INTAKE_MATCHING, ConsentGiver.REPRESENTATIVE, ConsentMethod.MONDELING, coordinator.id)
+    ]
     assert resident.referral is None
 
 
@@ -246,7 +249,7 @@ def test_an_edit_is_saved_and_audited(make: Any, coordinator: User, as_coordinat
     assert resident.notes == "Nieuw"
     assert resident.version == version + 1
     event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "resident.updated")).one()
-    assert event.detail == {"fields": ["phone", "notes"]}
+    assert (event.fields, event.detail) == (["phone", "notes"], {})
 
 
 def test_an_edit_with_a_stale_version_is_refused_without_losing_input(make: Any, as_coordinator: FlaskClient) -> None:

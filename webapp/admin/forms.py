@@ -6,7 +6,6 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DecimalField,
@@ -16,10 +15,12 @@ from wtforms import (
     RadioField,
     SelectField,
     StringField,
+    TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional
 
+from webapp.forms_common import SamenForm
 from webapp.labels import choices_for
 from webapp.models import OrganisationKind, Role
 
@@ -59,7 +60,17 @@ def _organisation_field() -> SelectField:
     return SelectField(_l("Organisatie"), coerce=optional_int, validators=[DataRequired(_l("Kies een organisatie."))])
 
 
-class NewAccountForm(FlaskForm):
+def _access_reason_field() -> TextAreaField:
+    # Not named after the column: the edit form must never carry a stored reason over to a new role or organisation.
+    return TextAreaField(
+        _l("Reden voor toegang tot de gegevens van bewoners"),
+        validators=[Optional(), Length(max=500, message=_l("Maximaal 500 tekens."))],
+        filters=[strip],
+        render_kw={"rows": 3, "maxlength": 500},
+    )
+
+
+class NewAccountForm(SamenForm):
     name = _name_field()
     email = EmailField(
         _l("E-mailadres"),
@@ -73,16 +84,18 @@ class NewAccountForm(FlaskForm):
     )
     role = _role_field()
     organisation_id = _organisation_field()
+    access_reason = _access_reason_field()
 
 
-class EditAccountForm(FlaskForm):
+class EditAccountForm(SamenForm):
     name = _name_field()
     role = _role_field()
     organisation_id = _organisation_field()
     active = BooleanField(_l("Actief"))
+    access_reason = _access_reason_field()
 
 
-class OrganisationForm(FlaskForm):
+class OrganisationForm(SamenForm):
     name = StringField(
         _l("Naam"),
         validators=[
@@ -159,7 +172,7 @@ def _age_field(label: Any) -> WholeNumberField:
     )
 
 
-class ProgrammeSettingsForm(FlaskForm):
+class ProgrammeSettingsForm(SamenForm):
     weight_distance = _percent_field(_l("Afstand"))
     weight_interests = _percent_field(_l("Gedeelde interesses"))
     weight_availability = _percent_field(_l("Gedeelde tijden"))
@@ -206,7 +219,7 @@ def _sort_order_field() -> WholeNumberField:
     )
 
 
-class RejectionReasonForm(FlaskForm):
+class RejectionReasonForm(SamenForm):
     label, label_en = _reason_label_fields()
     keeps_apart = RadioField(
         _l("Houdt het paar uit elkaar"),
@@ -240,7 +253,7 @@ class RejectionReasonForm(FlaskForm):
         return self.exclusion_days.data if self.keeps_apart.data == FOR_DAYS else None
 
 
-class EndReasonForm(FlaskForm):
+class EndReasonForm(SamenForm):
     label, label_en = _reason_label_fields()
     needs_note = BooleanField(_l("Toelichting verplicht"))
     rescreen_volunteer = BooleanField(_l("Vrijwilliger opnieuw screenen"))

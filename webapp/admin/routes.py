@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Blueprint, current_app, flash, make_response, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -35,9 +35,6 @@ from webapp.services.errors import Conflict, DomainError, FieldError, NotFound
 
 bp = Blueprint("admin", __name__, url_prefix="/beheer")
 
-# The temporary password travels from the POST to the page that shows it once, in the signed session.
-TEMPORARY_PASSWORD_KEY = "samen_temporary_password"
-
 
 def _organisation_choices(include_id: int | None = None) -> list[tuple[Any, str]]:
     organisations = db.session.scalars(
@@ -45,13 +42,57 @@ def _organisation_choices(include_id: int | None = None) -> list[tuple[Any, str]
         .where((Organisation.active.is_(True)) | (Organisation.id == include_id))
         .order_by(func.lower(Organisation.name))
     ).all()
-    return [("", _("kies een organisatie"))] + [
-        (o.id, o.name if o.active else _("%(name)s (niet actief)", name=o.name)) for o in organisations
-    ]
+    return [("", _("kies een organisatie"))] + [(o.id, _organisation_choice_label(o)) for o in organisations]
 
 
-def _remember_password(user: User, password: str) -> None:
-    session[TEMPORARY_PASSWORD_KEY] = {"user_id": user.id, "password": password}
+def _organisation_choice_label(organisation: Organisation) -> str:
+    if not organisation.active:
+        return _("%(name)s (niet actief)", name=organisation.name)
+    if organisation.is_controller:
+        return _("%(name)s (verwerkingsverantwoordelijke)", name=organisation.name)
+    return organisation.name
+
+
+def _show_password(user: User, password: str, notice: str) -> Response:
+    """The temporary password, on the answer to the POST that made it: never stored, never in the session cookie,
+    never in a URL, and not kept by the browser's cache."""
+    response = make_response(
+        render_template("admin/temporary_password.html", user=user, password=password, notice=notice)
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _render_account_form(form: NewAccountForm | EditAccountForm, user: User | None, status: int) -> tuple[str, int]:
+    return render_template(
+        "admin/account_form.html",
+        form=form,
+        user=user,
+        controller=account_service.controller_name(db.session),
+        has_two_factor=account_service.has_two_factor(user) if user is not None else False,
+        unconfirmed=account_service.needs_sensitive_confirmation(user) if user is not None else False,
+    ), status
+
+
+def _access_reason_is_fine(form: NewAccountForm | EditAccountForm, user: User | None, *, active: bool) -> bool:
+    """The warning about a sensitive role outside the controlling organisation, together with the other mistakes."""
+    if form.role.errors or form.organisation_id.errors or form.access_reason.errors:
+        return True
+    if form.role.data not in {role.value for role in Role} or not isinstance(form.organisation_id.data, int):
+        return True
+    problem = account_service.access_reason_problem(
+        db.session, user, Role(form.role.data), form.organisation_id.data, form.access_reason.data or "", active=active
+    )
+    if problem is not None:
+        form.access_reason.errors.append(problem.message)
+    return problem is None
+
+
+def _put_problem(form: Any, error: FieldError) -> None:
+    if error.field in form:
+        form[error.field].errors.append(error.message)
+    else:
+        form.organisation_id.errors.append(error.message)
 
 
 @bp.route("/accounts")
@@ -80,12 +121,15 @@ def new_account() -> Any:
         # Said at once, together with any other mistake in the form.
         form.email.errors.append(account_service.email_taken_message())
         valid = False
+    if request.method == "POST" and not _access_reason_is_fine(form, None, active=True):
+        valid = False
     if valid:
         new = account_service.NewAccount(
             name=form.name.data or "",
             email=form.email.data or "",
             role=Role(form.role.data),
             organisation_id=int(form.organisation_id.data),
+            sensitive_access_reason=form.access_reason.data or "",
         )
         try:
             user, password = account_service.create_account(db.session, current_user, new)
@@ -97,27 +141,16 @@ def new_account() -> Any:
             # Someone added the same address at the same moment: the unique index caught it.
             db.session.rollback()
             form.email.errors.append(account_service.email_taken_message())
+        except FieldError as error:
+            db.session.rollback()
+            _put_problem(form, error)
         except (NotFound, DomainError) as error:
             db.session.rollback()
             form.organisation_id.errors.append(error.message)
         else:
-            _remember_password(user, password)
-            flash(_("Het account voor %(name)s is aangemaakt.", name=user.name), "success")
-            return redirect(url_for("admin.temporary_password", user_id=user.id))
+            return _show_password(user, password, _("Het account voor %(name)s is aangemaakt.", name=user.name))
     status = 422 if request.method == "POST" else 200
-    return render_template("admin/account_form.html", form=form, user=None), status
-
-
-@bp.route("/accounts/<int:user_id>/tijdelijk-wachtwoord")
-@roles_required(Role.ADMIN)
-def temporary_password(user_id: int) -> Response:
-    """Shows a freshly made temporary password once; reloading the page does not show it again."""
-    user = db.get_or_404(User, user_id)
-    stored = session.pop(TEMPORARY_PASSWORD_KEY, None)
-    password = stored["password"] if isinstance(stored, dict) and stored.get("user_id") == user.id else None
-    response = make_response(render_template("admin/temporary_password.html", user=user, password=password))
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return _render_account_form(form, None, status)
 
 
 @bp.route("/accounts/<int:user_id>", methods=["GET", "POST"])
@@ -129,7 +162,10 @@ def edit_account(user_id: int) -> Any:
     if request.method == "GET":
         form.role.data = user.role.value
     form.organisation_id.choices = _organisation_choices(include_id=user.organisation_id)
-    if form.validate_on_submit():
+    valid = form.validate_on_submit()
+    if request.method == "POST" and not _access_reason_is_fine(form, user, active=bool(form.active.data)):
+        valid = False
+    if valid:
         try:
             changed = account_service.update_account(
                 db.session,
@@ -139,12 +175,16 @@ def edit_account(user_id: int) -> Any:
                 role=Role(form.role.data),
                 organisation_id=int(form.organisation_id.data),
                 active=bool(form.active.data),
+                sensitive_access_reason=form.access_reason.data or "",
             )
             db.session.commit()
         except account_service.SelfLockoutError as error:
             db.session.rollback()
             target = form.active if not form.active.data else form.role
             target.errors.append(error.message)
+        except FieldError as error:
+            db.session.rollback()
+            _put_problem(form, error)
         except (NotFound, DomainError) as error:
             db.session.rollback()
             form.organisation_id.errors.append(error.message)
@@ -155,7 +195,7 @@ def edit_account(user_id: int) -> Any:
                 flash(_("Er was niets gewijzigd."), "info")
             return redirect(url_for("admin.accounts"))
     status = 422 if request.method == "POST" else 200
-    return render_template("admin/account_form.html", form=form, user=user), status
+    return _render_account_form(form, user, status)
 
 
 @bp.route("/accounts/<int:user_id>/wachtwoord-opnieuw", methods=["POST"])
@@ -170,9 +210,22 @@ def reset_password(user_id: int) -> Response:
         db.session.rollback()
         flash(error.message, "error")
         return redirect(url_for("admin.edit_account", user_id=user.id))
-    _remember_password(user, password)
-    flash(_("Er is een nieuw tijdelijk wachtwoord gemaakt voor %(name)s.", name=user.name), "success")
-    return redirect(url_for("admin.temporary_password", user_id=user.id))
+    notice = _("Er is een nieuw tijdelijk wachtwoord gemaakt voor %(name)s.", name=user.name)
+    return _show_password(user, password, notice)
+
+
+@bp.route("/accounts/<int:user_id>/tweestaps-opnieuw", methods=["POST"])
+@roles_required(Role.ADMIN)
+def reset_two_factor(user_id: int) -> Response:
+    """Turn a colleague's second factor off (a lost phone): they set it up again at the next sign-in."""
+    user = db.get_or_404(User, user_id)
+    account_service.reset_two_factor(db.session, current_user, user)
+    db.session.commit()
+    flash(
+        _("De tweestapsverificatie van %(name)s is uitgezet; %(name)s is overal uitgelogd.", name=user.name),
+        "success",
+    )
+    return redirect(url_for("admin.edit_account", user_id=user.id))
 
 
 @bp.route("/organisaties")
@@ -243,6 +296,9 @@ def edit_organisation(organisation_id: int) -> Any:
         except account_service.OrganisationNameTakenError as error:
             db.session.rollback()
             form.name.errors.append(error.message)
+        except account_service.SelfLockoutError as error:
+            db.session.rollback()
+            form.active.errors.append(error.message)
         except IntegrityError:
             db.session.rollback()
             form.name.errors.append(account_service.organisation_name_taken_message())

@@ -9,7 +9,6 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -25,7 +24,7 @@ from wtforms.fields.core import UnboundField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from webapp import catalogue
-from webapp.forms_common import AgeBetween, MultiCheckboxField, choices
+from webapp.forms_common import AgeBetween, MultiCheckboxField, SamenForm, choices
 from webapp.labels import choices_for
 from webapp.labels import lazy_label as label_of
 from webapp.models import Gender, IntakeOutcome, VogStatus
@@ -47,7 +46,7 @@ SCREENING_STATES: dict[str, Any] = {
 MAX_CAPACITY = 10
 
 
-class VolunteerFilterForm(FlaskForm):
+class VolunteerFilterForm(SamenForm):
     """The filters above the volunteer list (GET, no CSRF: it changes nothing)."""
 
     class Meta:
@@ -71,7 +70,7 @@ def not_in_future(form: Any, field: Any) -> None:
         raise ValidationError(_l("Deze datum ligt in de toekomst. Vul de datum in waarop het gebeurde."))
 
 
-class ScreeningForm(FlaskForm):
+class ScreeningForm(SamenForm):
     intake_outcome = RadioField(
         _l("Uitkomst van het intakegesprek"),
         choices=[SelectChoice("", _l("nog geen gesprek gehad")), *INTAKE_CHOICES],
@@ -161,7 +160,7 @@ class ScreeningForm(FlaskForm):
         return errors
 
 
-class StopVolunteerForm(FlaskForm):
+class StopVolunteerForm(SamenForm):
     reason = TextAreaField(
         _l("Reden van stoppen"),
         validators=[
@@ -207,7 +206,7 @@ def distance_value(distance_km: float) -> str:
     return str(int(distance_km)) if float(distance_km).is_integer() else str(distance_km)
 
 
-class VolunteerEditForm(FlaskForm):
+class VolunteerEditForm(SamenForm):
     """A coordinator corrects what the volunteer entered; the checks are the sign-up form's, the words are for
     the coordinator. Capacity and programmes are part of the screening."""
 
@@ -298,7 +297,7 @@ class VolunteerEditForm(FlaskForm):
 # --- Planning the intake talk and merging duplicates ----------------------------------------------------------
 
 
-class PlanIntakeForm(FlaskForm):
+class PlanIntakeForm(SamenForm):
     """The appointment for the intake talk; its own field names, as it shares a page with the screening form."""
 
     intake_planned_on = DateField(
@@ -309,7 +308,7 @@ class PlanIntakeForm(FlaskForm):
     plan_version = HiddenField(validators=[_version_problem])
 
 
-class MergeForm(FlaskForm):
+class MergeForm(SamenForm):
     """Merge a duplicate sign-up into the volunteer who stays, as both were shown on the compare page."""
 
     kept_version = HiddenField(validators=[_version_problem])

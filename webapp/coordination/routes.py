@@ -9,16 +9,18 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from webapp import catalogue, labels
+from webapp import catalogue, consent_forms, labels
+from webapp.auditlog.trail import record_view, record_views
 from webapp.clock import local_today
 from webapp.coordination.forms import (
     MergeForm,
@@ -29,6 +31,7 @@ from webapp.coordination.forms import (
     VolunteerFilterForm,
     distance_value,
 )
+from webapp.enums import AuditAction, AuditSubject, ConsentPurpose, SubjectKind
 from webapp.extensions import db
 from webapp.models import (
     AuditEvent,
@@ -48,6 +51,7 @@ from webapp.models import (
 from webapp.reasons import blocker_text
 from webapp.rules import age_on, eligibility_blockers, eligible_programmes, vog_is_valid, vog_valid_until
 from webapp.security import COORDINATION, roles_required
+from webapp.services import consent, subject_rights
 from webapp.services import screening as screening_service
 from webapp.services import volunteers as volunteer_service
 from webapp.services.errors import Conflict, DomainError, FieldError
@@ -154,6 +158,7 @@ def dashboard() -> str:
         active_matches=_count(select(func.count(Match.id)).where(Match.status == MatchStatus.ACTIEF)),
         introductions=_count(select(func.count(Match.id)).where(Match.status == MatchStatus.KENNISMAKING)),
         vog_years=_vog_years(),
+        privacy_requests=subject_rights.open_counts(db.session, today),
     )
 
 
@@ -169,6 +174,8 @@ class _ScreeningFacts:
     vog_status: VogStatus
     vog_issued_on: date | None
     rescreening_since: date | None
+    restricted_at: datetime | None
+    consents_to_matching: bool
 
 
 def _suitable_with_room() -> list[_ScreeningFacts]:
@@ -195,9 +202,11 @@ def _suitable_with_room() -> list[_ScreeningFacts]:
             Volunteer.vog_status,
             Volunteer.vog_issued_on,
             Volunteer.rescreening_since,
+            Volunteer.restricted_at,
+            Volunteer.consents_to_matching,
         ).where(*where)
     )
-    return [_ScreeningFacts(programmes[row[0]], *row[1:]) for row in rows]
+    return [_ScreeningFacts(programmes[row[0]], *row[1:-1], bool(row[-1])) for row in rows]
 
 
 def _escape_like(text: str) -> str:
@@ -268,7 +277,9 @@ def _history(volunteer: Volunteer) -> list[dict[str, Any]]:
     events = db.session.execute(
         select(AuditEvent, User.name)
         .outerjoin(User, User.id == AuditEvent.user_id)
-        .where(AuditEvent.subject_type == "volunteer", AuditEvent.subject_id == volunteer.id)
+        .where(AuditEvent.subject_type == AuditSubject.VOLUNTEER.value, AuditEvent.subject_id == volunteer.id)
+        # What happened to the record; who looked at it is the admins' audit search (/beheer/audit).
+        .where(AuditEvent.action != AuditAction.VIEWED.value)
         .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
     ).all()
     return [{"event": event, "who": who, "lines": _history_lines(event)} for event, who in events]
@@ -326,10 +337,13 @@ def _history_lines(event: AuditEvent) -> list[str]:
     lines: list[str] = []
     if event.action == "volunteer.signed_up":
         lines.append(_("Aangemeld via de website"))
-    elif event.action == "volunteer.stopped":
-        lines.append(_("Gestopt. Reden: %(reason)s", reason=detail.get("reason") or _("niet opgegeven")))
+    elif event.action == AuditAction.VOLUNTEER_STOPPED:
+        # The reason is kept with the volunteer (shown with the details above), never in the audit trail.
+        lines.append(_("Gestopt"))
     elif event.action == "volunteer.updated":
-        lines.append(_("Gegevens gewijzigd: %(fields)s", fields=_names(detail.get("fields"), DETAIL_LABELS)))
+        # Rows from before migration 0005 kept the field names in the detail.
+        names = event.fields or detail.get("fields")
+        lines.append(_("Gegevens gewijzigd: %(fields)s", fields=_names(names, DETAIL_LABELS)))
     elif event.action == "volunteer.intake_planned":
         lines.append(_("Intakegesprek gepland op %(date)s", date=when(_parse_date(detail.get("on")))))
     elif event.action == "volunteer.rescreened":
@@ -365,8 +379,14 @@ def _history_lines(event: AuditEvent) -> list[str]:
             lines.append(
                 _("Programma's: %(names)s", names=", ".join(catalogue.label(catalogue.PROGRAMMES, c) for c in codes))
             )
+    elif event.action in (AuditAction.CONSENT_GIVEN, AuditAction.CONSENT_WITHDRAWN):
+        purpose = _label_of(ConsentPurpose, detail.get("purpose", ""))
+        if event.action == AuditAction.CONSENT_GIVEN:
+            lines.append(_("Toestemming gegeven: %(purpose)s", purpose=purpose))
+        else:
+            lines.append(_("Toestemming ingetrokken: %(purpose)s", purpose=purpose))
     else:
-        lines.append(event.action)
+        lines.append(_label_of(AuditAction, event.action))
     return lines
 
 
@@ -381,7 +401,31 @@ def _rescreening_notice(volunteer: Volunteer) -> str:
     )
 
 
-def _render_detail(volunteer: Volunteer, stop_form: StopVolunteerForm, status: int = 200, problem: str = "") -> Any:
+def _consent_section(
+    volunteer: Volunteer,
+    give_form: consent_forms.GiveConsentForm | None = None,
+    withdraw_form: consent_forms.WithdrawConsentForm | None = None,
+    withdraw_purpose: ConsentPurpose | None = None,
+) -> dict[str, Any]:
+    states = consent.current(db.session, volunteer)
+    return consent_forms.section_context(
+        volunteer,
+        states,
+        consent.history(db.session, volunteer),
+        give_form or consent_forms.give_form(volunteer, states, current_app.config["SAMEN_PRIVACY_VERSION"]),
+        consent_forms.withdraw_forms(states, withdraw_form, withdraw_purpose),
+        url_for("coordination.give_consent", volunteer_id=volunteer.id),
+        lambda purpose: url_for("coordination.withdraw_consent", volunteer_id=volunteer.id, purpose=purpose.value),
+    )
+
+
+def _render_detail(
+    volunteer: Volunteer,
+    stop_form: StopVolunteerForm,
+    status: int = 200,
+    problem: str = "",
+    consent_section: dict[str, Any] | None = None,
+) -> Any:
     today = local_today()
     programmes = {p.code: p for p in _programmes()}
     blockers = eligibility_blockers(volunteer, programmes, today, _vog_years())
@@ -410,6 +454,8 @@ def _render_detail(volunteer: Volunteer, stop_form: StopVolunteerForm, status: i
         history=_history(volunteer),
         stop_form=stop_form,
         problem=problem,
+        privacy=subject_rights.rights_of(db.session, SubjectKind.VOLUNTEER, volunteer, today),
+        consent=consent_section or _consent_section(volunteer),
         **_badges(today),
     ), status
 
@@ -419,6 +465,7 @@ def _render_detail(volunteer: Volunteer, stop_form: StopVolunteerForm, status: i
 def volunteer_detail(volunteer_id: int) -> Any:
     """Everything the volunteer told us, their screening, eligibility per programme and current matches."""
     volunteer = _volunteer_or_404(volunteer_id)
+    record_view(AuditSubject.VOLUNTEER, volunteer.id)
     stop_form = StopVolunteerForm(formdata=None, data={"version": str(volunteer.version)})
     return _render_detail(volunteer, stop_form)
 
@@ -478,6 +525,10 @@ def _stored_differences(volunteer: Volunteer, form: VolunteerEditForm) -> list[t
 def edit_volunteer(volunteer_id: int) -> Any:
     """Correct what the volunteer entered; refused without losing the input when someone else saved in between."""
     volunteer = _volunteer_or_404(volunteer_id)
+    if volunteer.anonymised_at is not None:
+        flash(_("De gegevens van deze vrijwilliger zijn gewist; er valt niets meer te wijzigen."), "error")
+        return redirect(url_for("coordination.volunteer_detail", volunteer_id=volunteer.id))
+    record_view(AuditSubject.VOLUNTEER, volunteer.id, via="edit")
     data = None if request.method == "POST" else {**_details_data(volunteer), "version": str(volunteer.version)}
     form = VolunteerEditForm(data=data, current_distance_km=volunteer.max_distance_km)
     conflict: list[tuple[str, str]] | None = None
@@ -619,7 +670,9 @@ def _render_compare(
 @roles_required(*COORDINATION)
 def compare_volunteers(volunteer_id: int, other_id: int) -> Any:
     """Two possible duplicate sign-ups side by side, and what the kept one will hold after merging."""
-    return _render_compare(_volunteer_or_404(volunteer_id), _volunteer_or_404(other_id))
+    kept, other = _volunteer_or_404(volunteer_id), _volunteer_or_404(other_id)
+    record_views([(AuditSubject.VOLUNTEER, kept.id), (AuditSubject.VOLUNTEER, other.id)], via="merge")
+    return _render_compare(kept, other)
 
 
 @bp.route("/vrijwilligers/<int:volunteer_id>/samenvoegen/<int:other_id>", methods=["POST"])
@@ -773,6 +826,7 @@ def _flash_screening_saved(volunteer: Volunteer, changed: list[str]) -> None:
 def screen_volunteer(volunteer_id: int) -> Any:
     """Record the intake talk, the VOG status (never the document), capacity and programmes."""
     volunteer = _volunteer_or_404(volunteer_id)
+    record_view(AuditSubject.VOLUNTEER, volunteer.id, via="screening")
     form = _screening_form(volunteer, from_request=request.method == "POST")
     if form.validate_on_submit():
         try:
@@ -853,3 +907,87 @@ def stop_volunteer(volunteer_id: int) -> Any:
         return _render_detail(volunteer, form, 422, error.message)
     flash(_("%(name)s is gestopt als vrijwilliger.", name=volunteer.full_name), "success")
     return redirect(url_for("coordination.volunteer_detail", volunteer_id=volunteer.id))
+
+
+# --- Consent per purpose ----------------------------------------------------------------------------------------
+
+
+def _purpose_or_404(code: str) -> ConsentPurpose:
+    try:
+        purpose = ConsentPurpose(code)
+    except ValueError:
+        abort(404)
+    if purpose not in consent.VOLUNTEER_PURPOSES:
+        abort(404)
+    return purpose
+
+
+def _stopped_detail(volunteer: Volunteer) -> StopVolunteerForm:
+    return StopVolunteerForm(formdata=None, data={"version": str(volunteer.version)})
+
+
+@bp.route("/vrijwilligers/<int:volunteer_id>/toestemming", methods=["POST"])
+@roles_required(*COORDINATION)
+def give_consent(volunteer_id: int) -> Any:
+    """Record the volunteer's consent for a purpose not (or no longer) given."""
+    volunteer = _volunteer_or_404(volunteer_id)
+    states = consent.current(db.session, volunteer)
+    form = consent_forms.give_form(volunteer, states, "", formdata=request.form)
+    if not form.validate_on_submit():
+        return _render_detail(volunteer, _stopped_detail(volunteer), 422, "", _consent_section(volunteer, form))
+    given = form.given()
+    try:
+        consent.give(db.session, volunteer, given, current_user)
+        db.session.commit()
+    except consent.ConsentError as error:
+        db.session.rollback()
+        form[error.field].errors = [*form[error.field].errors, error.message]
+        volunteer = _volunteer_or_404(volunteer_id)
+        return _render_detail(volunteer, _stopped_detail(volunteer), 422, "", _consent_section(volunteer, form))
+    except DomainError as error:
+        db.session.rollback()
+        volunteer = _volunteer_or_404(volunteer_id)
+        return _render_detail(volunteer, _stopped_detail(volunteer), 409, error.message)
+    flash(_("De toestemming voor %(purpose)s is vastgelegd.", purpose=labels.label(given.purpose)), "success")
+    warning = consent.representative_warning(volunteer, given)
+    if warning:
+        flash(warning, "warning")
+    return redirect(url_for("coordination.volunteer_detail", volunteer_id=volunteer_id, _anchor="toestemming"))
+
+
+@bp.route("/vrijwilligers/<int:volunteer_id>/toestemming/<purpose>/intrekken", methods=["POST"])
+@roles_required(*COORDINATION)
+def withdraw_consent(volunteer_id: int, purpose: str) -> Any:
+    """Withdraw the volunteer's consent for one purpose: that processing stops at once."""
+    volunteer = _volunteer_or_404(volunteer_id)
+    chosen = _purpose_or_404(purpose)
+    form = consent_forms.WithdrawConsentForm(prefix=consent_forms.withdraw_prefix(chosen))
+    if not form.validate_on_submit():
+        section = _consent_section(volunteer, withdraw_form=form, withdraw_purpose=chosen)
+        return _render_detail(volunteer, _stopped_detail(volunteer), 422, "", section)
+    try:
+        withdrawal = consent.withdraw(db.session, volunteer, chosen, current_user, form.note.data or "")
+        db.session.commit()
+    except consent.ConsentError as error:
+        db.session.rollback()
+        form.note.errors = [*form.note.errors, error.message]
+        volunteer = _volunteer_or_404(volunteer_id)
+        section = _consent_section(volunteer, withdraw_form=form, withdraw_purpose=chosen)
+        return _render_detail(volunteer, _stopped_detail(volunteer), 422, "", section)
+    except DomainError as error:
+        db.session.rollback()
+        volunteer = _volunteer_or_404(volunteer_id)
+        return _render_detail(volunteer, _stopped_detail(volunteer), 409, error.message)
+    flash(_("De toestemming voor %(purpose)s is ingetrokken.", purpose=labels.label(chosen)), "success")
+    if withdrawal.lapsed_proposals:
+        lapsed = withdrawal.lapsed_proposals
+        flash(ngettext("%(num)d open voorstel is vervallen.", "%(num)d open voorstellen zijn vervallen.", lapsed))
+    if withdrawal.running_match:
+        flash(
+            _(
+                "Deze vrijwilliger heeft nog een lopende koppeling. Die stopt niet vanzelf: bespreek met de "
+                "vrijwilliger of de koppeling beëindigd moet worden."
+            ),
+            "warning",
+        )
+    return redirect(url_for("coordination.volunteer_detail", volunteer_id=volunteer_id, _anchor="toestemming"))

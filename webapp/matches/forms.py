@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, HiddenField, RadioField, SelectField, StringField, TextAreaField, TimeField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from webapp.enums import CheckInMethod, CheckInVerdict, CheckInWith
+from webapp.forms_common import SamenForm
 from webapp.labels import choices_for
 
 OUTCOME_YES = "ja"
@@ -26,7 +26,7 @@ def _note(label: Any, field_id: str, required: bool = False, message: Any = None
     return TextAreaField(label, validators=validators, render_kw={"rows": 3}, id=field_id)
 
 
-class IntroductionForm(FlaskForm):
+class IntroductionForm(SamenForm):
     """Plan the introduction meeting (and move it: the same fields, with the version the page showed)."""
 
     on = DateField(_l("Datum"), validators=[InputRequired(_l("Vul de datum van de kennismaking in."))])
@@ -47,7 +47,7 @@ class IntroductionForm(FlaskForm):
             raise ValidationError(_l("Het formulier is onvolledig. Laad de pagina opnieuw."))
 
 
-class OutcomeForm(FlaskForm):
+class OutcomeForm(SamenForm):
     outcome = RadioField(
         _l("Hoe ging de kennismaking?"),
         choices=[
@@ -65,11 +65,11 @@ class OutcomeForm(FlaskForm):
             raise ValidationError(_l("Vul een datum in zoals 15-01-2027."))
 
 
-class CancelIntroductionForm(FlaskForm):
+class CancelIntroductionForm(SamenForm):
     note = _note(_l("Waarom gaat de kennismaking niet door?"), "annuleren-reden", True, _l("Vul de reden in."))
 
 
-class CheckInForm(FlaskForm):
+class CheckInForm(SamenForm):
     held_on = DateField(
         _l("Datum"),
         validators=[InputRequired(_l("Vul de datum van het contactmoment in."))],
@@ -93,7 +93,7 @@ class CheckInForm(FlaskForm):
     note = _note(_l("Notitie (alleen voor coördinatoren)"), "contactmoment-notitie")
 
 
-class EndForm(FlaskForm):
+class EndForm(SamenForm):
     reason = SelectField(
         _l("Reden"),
         choices=[],  # the active end reasons admins manage, set by the view
@@ -114,7 +114,7 @@ class EndForm(FlaskForm):
     )
 
 
-class MatchFilterForm(FlaskForm):
+class MatchFilterForm(SamenForm):
     """The filters above the list of matches (GET, no CSRF: it changes nothing)."""
 
     class Meta:

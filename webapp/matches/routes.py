@@ -14,8 +14,9 @@ from sqlalchemy.orm import joinedload, selectinload
 from wtforms.fields.choices import SelectChoice
 
 from webapp import catalogue, labels
-from webapp.clock import local_today
-from webapp.enums import CheckInMethod, CheckInVerdict, CheckInWith, MatchStatus, MatchStep
+from webapp.auditlog.trail import record_views
+from webapp.clock import local_date, local_today
+from webapp.enums import AuditSubject, CheckInMethod, CheckInVerdict, CheckInWith, MatchStatus, MatchStep
 from webapp.extensions import db
 from webapp.matches import presenters
 from webapp.matches.forms import (
@@ -96,7 +97,9 @@ def list_matches() -> str:
     rows = db.session.scalars(follow_up.matches_query(STATUS_FILTERS[status_key], programme or "", text)).unique()
     followed = follow_up.followed(db.session, list(rows), _policy(), local_today())
     if status_key == MatchStatus.BEEINDIGD.value:  # nothing to do for ended matches: the latest ending first
-        followed.sort(key=lambda row: (row.match.ended_on or row.match.created_at.date(), row.match.id), reverse=True)
+        followed.sort(
+            key=lambda row: (row.match.ended_on or local_date(row.match.created_at), row.match.id), reverse=True
+        )
     # The order (what needs attention first) is computed in Python, so the page is cut from the sorted list.
     page = page_of(followed, request.args.get("pagina", 1, type=int), int(current_app.config["SAMEN_PAGE_SIZE"]))
     return render_template(
@@ -180,6 +183,9 @@ def _render(match: Match, status: int = 200, problem: str = "", open_step: str =
 @roles_required(*COORDINATION)
 def match_detail(match_id: int) -> Any:
     """One match: both people, where it stands, its timeline and the forms for the next step."""
+    match = _match_or_404(match_id)
+    people = [(AuditSubject.RESIDENT, match.resident_id), (AuditSubject.VOLUNTEER, match.volunteer_id)]
+    record_views(people, via="match", match=match.id)
     return _render(_match_or_404(match_id))
 
 

@@ -3,15 +3,16 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import HiddenInput
 
+from webapp.forms_common import SamenForm
+
 ALL_PROGRAMMES = ""
 
 
-class StartRunForm(FlaskForm):
+class StartRunForm(SamenForm):
     programme = SelectField(
         _l("Voor welk programma?"),
         choices=[],
@@ -20,13 +21,13 @@ class StartRunForm(FlaskForm):
     )
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(SamenForm):
     """Approve: nothing to fill in but the CSRF token, and where to go back to."""
 
     next = HiddenField()
 
 
-class RejectForm(FlaskForm):
+class RejectForm(SamenForm):
     reason = RadioField(
         _l("Reden van afwijzen"),
         choices=[],  # the active reasons admins manage, set by the view
@@ -48,7 +49,7 @@ class RejectForm(FlaskForm):
             raise ValidationError(_l("Licht de gekozen reden toe."))
 
 
-class ChooseForm(FlaskForm):
+class ChooseForm(SamenForm):
     volunteer_id = IntegerField(
         _l("Vrijwilliger"),
         widget=HiddenInput(),
@@ -59,7 +60,7 @@ class ChooseForm(FlaskForm):
     next = HiddenField()
 
 
-class UndoRejectionForm(FlaskForm):
+class UndoRejectionForm(SamenForm):
     note = StringField(
         _l("Waarom wordt de afwijzing ingetrokken?"),
         validators=[

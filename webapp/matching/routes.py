@@ -15,7 +15,9 @@ from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
 from webapp import catalogue, labels, reasons
+from webapp.auditlog.trail import record_view
 from webapp.clock import local_today
+from webapp.enums import AuditSubject
 from webapp.extensions import db
 from webapp.matching import presenters
 from webapp.matching.forms import ALL_PROGRAMMES, ChooseForm, DecisionForm, RejectForm, StartRunForm, UndoRejectionForm
@@ -391,7 +393,9 @@ def _resident_or_404(resident_id: int) -> Resident:
 @bp.route("/bewoners/<int:resident_id>/kandidaten")
 @roles_required(*COORDINATION)
 def candidates(resident_id: int) -> tuple[str, int]:
-    return _render_candidates(_resident_or_404(resident_id), ChooseForm())
+    resident = _resident_or_404(resident_id)
+    record_view(AuditSubject.RESIDENT, resident.id, via="candidates")
+    return _render_candidates(resident, ChooseForm())
 
 
 @bp.route("/bewoners/<int:resident_id>/kiezen", methods=["POST"])

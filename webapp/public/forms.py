@@ -1,18 +1,25 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, EmailField, RadioField, SelectField, StringField, TelField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional
 
 from webapp import catalogue
-from webapp.forms_common import AgeBetween, MultiCheckboxField, PhoneNumber, ValidPostcode, choices, slot_choices
+from webapp.forms_common import (
+    AgeBetween,
+    MultiCheckboxField,
+    PhoneNumber,
+    SamenForm,
+    ValidPostcode,
+    choices,
+    slot_choices,
+)
 
 MIN_VOLUNTEER_AGE = 16
 
 
-class VolunteerSignupForm(FlaskForm):
+class VolunteerSignupForm(SamenForm):
     first_name = StringField(
         _l("Voornaam"),
         validators=[DataRequired(_l("Vul je voornaam in.")), Length(max=80, message=_l("Maximaal 80 tekens."))],
@@ -28,7 +35,7 @@ class VolunteerSignupForm(FlaskForm):
         validators=[
             DataRequired(_l("Vul je e-mailadres in.")),
             Email(_l("Vul een e-mailadres in zoals naam@voorbeeld.nl."), check_deliverability=False),
-            Length(max=254),
+            Length(max=254, message=_l("Maximaal 254 tekens.")),
         ],
         render_kw={"autocomplete": "email"},
     )

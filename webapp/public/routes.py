@@ -5,12 +5,13 @@ from __future__ import annotations
 from flask import Blueprint, current_app, make_response, redirect, render_template, request, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import text
+from sqlalchemy import select, text
 from werkzeug.wrappers import Response
 
-from webapp.extensions import db, limiter
+from webapp import privacy as data_catalogue
+from webapp.extensions import accepted_signup_key, db, limiter, signup_with_errors_key
 from webapp.i18n import LANGUAGE_COOKIE
-from webapp.models import Gender
+from webapp.models import Gender, Organisation
 from webapp.public.forms import VolunteerSignupForm
 from webapp.security import safe_next
 from webapp.services.volunteers import VolunteerSignup, register_volunteer
@@ -25,11 +26,28 @@ def home() -> str:
 
 @bp.route("/privacy")
 def privacy() -> str:
-    return render_template("public/privacy.html")
+    """The privacy statement, generated from the data catalogue (webapp/privacy.py)."""
+    controller = db.session.scalar(
+        select(Organisation.name).where(Organisation.is_controller.is_(True)).order_by(Organisation.id).limit(1)
+    )
+    return render_template(
+        "public/privacy.html",
+        catalogue=data_catalogue.CATALOGUE,
+        rights=data_catalogue.RIGHTS,
+        controller=controller or data_catalogue.DEFAULT_CONTROLLER,
+        complaint_url=data_catalogue.COMPLAINT_URL,
+    )
 
 
 def _remember_language(response: Response, language: str) -> None:
-    response.set_cookie(LANGUAGE_COOKIE, language, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
+    response.set_cookie(
+        LANGUAGE_COOKIE,
+        language,
+        max_age=365 * 24 * 3600,
+        samesite="Lax",
+        httponly=True,
+        secure=bool(current_app.config["SESSION_COOKIE_SECURE"]),
+    )
 
 
 @bp.route("/taal", methods=["POST"])
@@ -84,11 +102,30 @@ def _language_switched_to() -> str | None:
     return language if language in current_app.config["LANGUAGES"] else None
 
 
+def _accepted(response: Response) -> bool:
+    return response.status_code in (302, 303)
+
+
+def _refused(response: Response) -> bool:
+    return response.status_code == 422
+
+
+# Two limits per address: accepted sign-ups (SAMEN_SIGNUP_LIMIT), and, much more generous, submissions with
+# errors (SAMEN_SIGNUP_ERROR_LIMIT), so that typing mistakes at a group sign-up on the library's Wi-Fi do not use up
+# the sign-ups. Switching the language stores nothing and counts for neither.
 @bp.route("/aanmelden", methods=["GET", "POST"])
 @limiter.limit(
     lambda: current_app.config["SAMEN_SIGNUP_LIMIT"],
+    key_func=accepted_signup_key,
     methods=["POST"],
-    # Switching the language stores nothing; it must not use up a shared computer's sign-ups.
+    deduct_when=_accepted,
+    exempt_when=lambda: _language_switched_to() is not None,
+)
+@limiter.limit(
+    lambda: current_app.config["SAMEN_SIGNUP_ERROR_LIMIT"],
+    key_func=signup_with_errors_key,
+    methods=["POST"],
+    deduct_when=_refused,
     exempt_when=lambda: _language_switched_to() is not None,
 )
 def volunteer_signup() -> str | Response | tuple[str, int]:

@@ -4,10 +4,10 @@ correcting the resident's contact details."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length
 
+from webapp.forms_common import SamenForm
 from webapp.residents.forms import ConsentFields, ResidentFields
 from webapp.services.referrals import ContactDetails
 
@@ -26,7 +26,7 @@ class ReferralForm(ConsentFields, ResidentFields):
     )
 
 
-class WithdrawReferralForm(FlaskForm):
+class WithdrawReferralForm(SamenForm):
     """The referrer withdraws a referral while the resident waits."""
 
     reason = TextAreaField(
@@ -39,7 +39,7 @@ class WithdrawReferralForm(FlaskForm):
     )
 
 
-class CorrectContactDetailsForm(FlaskForm):
+class CorrectContactDetailsForm(SamenForm):
     """The resident's contact details as the referrer may correct them until the intake talk: the very fields of
     the referral form (labels, validators and hints shared), and the version that was read."""
 

@@ -13,7 +13,8 @@ from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
 
-from webapp.enums import ReferralStatus
+from webapp.auditlog.trail import record_view
+from webapp.enums import AuditSubject, ReferralStatus
 from webapp.extensions import db
 from webapp.models import Referral, Role, User
 from webapp.referrals.forms import CorrectContactDetailsForm, ReferralForm, WithdrawReferralForm
@@ -67,6 +68,7 @@ def list_referrals() -> str:
     return render_template(
         "referrals/list.html",
         page=page,
+        withheld=referral_service.status_withheld(db.session, list(page.items)),
         text=text,
         chosen_status=status,
         status_choices=list(ReferralStatus),
@@ -84,7 +86,11 @@ def new_referral() -> str | Response | tuple[str, int]:
     if form.validate_on_submit():
         try:
             referral = create_referral(
-                db.session, _me(), form.resident_details(), form.consent_record(), form.reason.data or ""
+                db.session,
+                _me(),
+                form.resident_details(),
+                form.consent_record(current_app.config["SAMEN_PRIVACY_VERSION"]),
+                form.reason.data or "",
             )
         except ResidentDataError as error:
             db.session.rollback()
@@ -104,14 +110,18 @@ def new_referral() -> str | Response | tuple[str, int]:
 def _render_detail(
     referral: Referral, withdraw_form: WithdrawReferralForm | None = None, refusal: str | None = None, status: int = 200
 ) -> tuple[str, int]:
+    sharing = referral_service.shares_status(db.session, referral)
     return render_template(
         "referrals/detail.html",
         referral=referral,
         resident=referral.resident,
         status=referral.status,
         steps=list(ReferralStatus),
-        may_withdraw=referral_service.may_withdraw(referral),
-        may_correct=referral_service.may_correct(referral),
+        sharing=sharing,
+        withheld_message=referral_service.status_withheld_message(),
+        referral_consent=referral_service.referral_consent(db.session, referral),
+        may_withdraw=referral_service.may_withdraw(referral, sharing),
+        may_correct=referral_service.may_correct(referral, sharing),
         withdraw_form=withdraw_form or WithdrawReferralForm(formdata=None),
         refusal=refusal,
         me=_me(),
@@ -122,7 +132,9 @@ def _render_detail(
 @roles_required(Role.REFERRER)
 def referral_detail(referral_id: int) -> tuple[str, int]:
     """What was sent, and how far it got; nothing of the coordinators' work. With the steps still the referrer's."""
-    return _render_detail(_referral_or_404(referral_id))
+    referral = _referral_or_404(referral_id)
+    record_view(AuditSubject.RESIDENT, referral.resident_id, via="referral", referral=referral.id)
+    return _render_detail(referral)
 
 
 @bp.route("/<int:referral_id>/intrekken", methods=["POST"])
@@ -166,12 +178,13 @@ def correct_referral(referral_id: int) -> str | Response | tuple[str, int]:
     """Correct the resident's contact details until the intake talk; refused without losing the input when
     someone else saved in between."""
     referral = _referral_or_404(referral_id)
+    record_view(AuditSubject.RESIDENT, referral.resident_id, via="referral_edit", referral=referral.id)
     form_data: dict[str, Any] | None = None
     if request.method == "GET":
         resident = referral.resident
         form_data = {**asdict(referral_service.contact_details_of(resident)), "version": str(resident.version)}
     form = CorrectContactDetailsForm(data=form_data)
-    refusal = referral_service.why_not_correctable(referral)
+    refusal = referral_service.why_not_correctable(referral, referral_service.shares_status(db.session, referral))
     conflict: list[tuple[str, str]] | None = None
     if refusal is None and form.validate_on_submit():
         try:
@@ -186,7 +199,8 @@ def correct_referral(referral_id: int) -> str | Response | tuple[str, int]:
             db.session.rollback()
             referral = _referral_or_404(referral_id)
             # The intake talk may have been held in between; otherwise it was an edit by someone else.
-            refusal = referral_service.why_not_correctable(referral)
+            sharing = referral_service.shares_status(db.session, referral)
+            refusal = referral_service.why_not_correctable(referral, sharing)
             if refusal is None:
                 conflict = _stored_differences(referral, form)
                 form.version.data = str(referral.resident.version)

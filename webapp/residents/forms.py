@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     DateField,
     EmailField,
     Field,
@@ -24,9 +25,17 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
 
 from webapp import catalogue
-from webapp.forms_common import AgeBetween, MultiCheckboxField, PhoneNumber, ValidPostcode, choices, slot_choices
+from webapp.forms_common import (
+    AgeBetween,
+    MultiCheckboxField,
+    PhoneNumber,
+    SamenForm,
+    ValidPostcode,
+    choices,
+    slot_choices,
+)
 from webapp.labels import choices_for
-from webapp.models import ConsentBy, ConsentMethod, Gender, Programme, Resident, ResidentStatus
+from webapp.models import ConsentGiver, ConsentMethod, ConsentPurpose, Gender, Programme, Resident, ResidentStatus
 from webapp.services.residents import (
     ConsentRecord,
     ResidentDetails,
@@ -50,12 +59,12 @@ def _max_today(field: Field) -> None:
     field.render_kw = {**(field.render_kw or {}), "max": today().isoformat()}
 
 
-class ConsentFields(FlaskForm):
+class ConsentFields(SamenForm):
     """The consent record: who agreed, when, and how."""
 
     consent_by = RadioField(
         _l("Wie gaf toestemming?"),
-        choices=choices_for(ConsentBy),
+        choices=choices_for(ConsentGiver),
         validators=[InputRequired(_l("Kies wie toestemming gaf."))],
     )
     consent_on = DateField(
@@ -68,7 +77,9 @@ class ConsentFields(FlaskForm):
     )
     consent_method = RadioField(
         _l("Hoe is de toestemming gegeven?"),
-        choices=choices_for(ConsentMethod),
+        # Staff record a consent given to them; "online" is the person's own tick on Samen's form (the consent
+        # service refuses it from staff).
+        choices=choices_for([ConsentMethod.MONDELING, ConsentMethod.SCHRIFTELIJK]),
         validators=[InputRequired(_l("Kies hoe de toestemming is gegeven."))],
     )
 
@@ -78,11 +89,12 @@ class ConsentFields(FlaskForm):
         if self.consent_on.data is None and not self.is_submitted():
             self.consent_on.data = today()
 
-    def consent_record(self) -> ConsentRecord:
+    def consent_record(self, text_version: str) -> ConsentRecord:
         return ConsentRecord(
-            given_by=ConsentBy(self.consent_by.data),
+            given_by=ConsentGiver(self.consent_by.data),
             given_on=self.consent_on.data,
             method=ConsentMethod(self.consent_method.data),
+            text_version=text_version,
         )
 
 
@@ -111,7 +123,7 @@ def _travel_choices() -> list[SelectChoice]:
     ]
 
 
-class ResidentFields(FlaskForm):
+class ResidentFields(SamenForm):
     """What we need to know about a resident to find a buddy; no more (data minimisation)."""
 
     # autocomplete="off" on the contact fields: staff type someone else's details here, and the browser would offer
@@ -224,7 +236,7 @@ class ResidentFields(FlaskForm):
         )
 
 
-class IntakeForm(FlaskForm):
+class IntakeForm(SamenForm):
     """The intake talk took place, today or on another date."""
 
     intake_on = DateField(
@@ -243,7 +255,7 @@ class IntakeForm(FlaskForm):
             self.intake_on.data = today()
 
 
-class PlanIntakeForm(FlaskForm):
+class PlanIntakeForm(SamenForm):
     """An appointment for the intake talk, today or later."""
 
     planned_on = DateField(
@@ -267,12 +279,27 @@ class PlanIntakeForm(FlaskForm):
 
 
 class ResidentIntakeForm(ConsentFields, ResidentFields, IntakeForm):
-    """A coordinator takes a resident in by phone."""
+    """A coordinator takes a resident in by phone: consent for intake and matching, and optionally for the
+    loneliness measurement and being contacted for an evaluation."""
 
     notes = TextAreaField(
         _l("Notities van de coördinator"),
         validators=[Optional(), Length(max=5000, message=_l("Maximaal 5000 tekens."))],
     )
+    consent_loneliness = BooleanField(_l("De bewoner doet ook mee aan het meten van eenzaamheid"))
+    consent_evaluation = BooleanField(_l("De bewoner mag benaderd worden voor een evaluatie"))
+
+    def consent_record(self, text_version: str) -> ConsentRecord:
+        record = super().consent_record(text_version)
+        also = tuple(
+            purpose
+            for purpose, ticked in (
+                (ConsentPurpose.LONELINESS, self.consent_loneliness.data),
+                (ConsentPurpose.EVALUATION, self.consent_evaluation.data),
+            )
+            if ticked
+        )
+        return replace(record, also=also)
 
 
 class ResidentEditForm(ResidentFields):
@@ -301,7 +328,7 @@ class ResidentEditForm(ResidentFields):
             return -1
 
 
-class CloseForm(FlaskForm):
+class CloseForm(SamenForm):
     reason = TextAreaField(
         _l("Reden van afsluiten"),
         validators=[

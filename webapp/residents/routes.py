@@ -6,11 +6,14 @@ from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
 
-from webapp import catalogue
+from webapp import catalogue, consent_forms, labels
+from webapp.auditlog.trail import record_view
+from webapp.enums import AuditSubject, ConsentPurpose, SubjectKind
 from webapp.extensions import db
 from webapp.models import Resident, ResidentStatus, User
 from webapp.postcodes import pc4_areas
@@ -24,6 +27,7 @@ from webapp.residents.forms import (
     resident_form_data,
 )
 from webapp.security import COORDINATION, roles_required
+from webapp.services import consent, subject_rights
 from webapp.services.errors import Conflict, DomainError, NotFound
 from webapp.services.matches import close_resident, holding_match
 from webapp.services.residents import (
@@ -118,7 +122,7 @@ def new_resident() -> str | Response | tuple[str, int]:
                 db.session,
                 _me(),
                 form.resident_details(),
-                form.consent_record(),
+                form.consent_record(current_app.config["SAMEN_PRIVACY_VERSION"]),
                 intake_on=form.intake_on.data,
                 notes=form.notes.data or "",
             )
@@ -139,6 +143,9 @@ def _render_detail(
     close_form: CloseForm | None = None,
     plan_form: PlanIntakeForm | None = None,
     status: int = 200,
+    give_form: consent_forms.GiveConsentForm | None = None,
+    withdraw_form: consent_forms.WithdrawConsentForm | None = None,
+    withdraw_purpose: ConsentPurpose | None = None,
 ) -> tuple[str, int]:
     match = holding_match(db.session, resident.id)
     problem_anchor = (
@@ -148,7 +155,21 @@ def _render_detail(
         if plan_form is not None
         else "afsluiten-kop"
         if close_form is not None
+        else "toestemming-vastleggen"
+        if give_form is not None
+        else f"toestemming-{withdraw_purpose.value}"
+        if withdraw_purpose is not None
         else None
+    )
+    states = consent.current(db.session, resident)
+    consent_section = consent_forms.section_context(
+        resident,
+        states,
+        consent.history(db.session, resident),
+        give_form or consent_forms.give_form(resident, states, current_app.config["SAMEN_PRIVACY_VERSION"]),
+        consent_forms.withdraw_forms(states, withdraw_form, withdraw_purpose),
+        url_for("residents.give_consent", resident_id=resident.id),
+        lambda purpose: url_for("residents.withdraw_consent", resident_id=resident.id, purpose=purpose.value),
     )
     planned = {"planned_on": resident.intake_planned_on, "planned_at": resident.intake_planned_at}
     html = render_template(
@@ -166,6 +187,8 @@ def _render_detail(
         plan_form=plan_form or PlanIntakeForm(formdata=None, data=planned),
         close_form=close_form or CloseForm(formdata=None),
         today=today(),
+        privacy=subject_rights.rights_of(db.session, SubjectKind.RESIDENT, resident, today()),
+        consent=consent_section,
     )
     return html, status
 
@@ -174,7 +197,9 @@ def _render_detail(
 @roles_required(*COORDINATION)
 def resident_detail(resident_id: int) -> tuple[str, int]:
     """Everything about one resident, for coordinators."""
-    return _render_detail(_resident_or_404(resident_id))
+    resident = _resident_or_404(resident_id)
+    record_view(AuditSubject.RESIDENT, resident.id)
+    return _render_detail(resident)
 
 
 def _stored_values(resident: Resident, form: ResidentEditForm) -> list[tuple[str, str]]:
@@ -215,6 +240,10 @@ def _display(name: str, value: Any) -> str:
 def edit_resident(resident_id: int) -> str | Response | tuple[str, int]:
     """Correct a resident's data; refused without losing input when someone else saved in between."""
     resident = _resident_or_404(resident_id)
+    if resident.anonymised_at is not None:
+        flash(_("De gegevens van deze bewoner zijn gewist; er valt niets meer te wijzigen."), "error")
+        return redirect(url_for("residents.resident_detail", resident_id=resident.id))
+    record_view(AuditSubject.RESIDENT, resident.id, via="edit")
     programmes = active_programmes(db.session, also=resident.programme_code)
     form_data = None if request.method == "POST" else resident_form_data(resident)
     form = ResidentEditForm(programmes=programmes, data=form_data, current_distance_km=resident.max_distance_km)
@@ -328,6 +357,79 @@ def close_resident_view(resident_id: int) -> Response | tuple[str, int]:
         return _render_detail(_resident_or_404(resident_id), close_form=form, status=409)
     flash(_("De aanmelding van %(name)s is afgesloten.", name=resident.full_name), "success")
     return redirect(url_for("residents.resident_detail", resident_id=resident_id))
+
+
+# --- Consent per purpose ---------------------------------------------------------------------------------------
+
+
+def _purpose_or_404(code: str) -> ConsentPurpose:
+    try:
+        return ConsentPurpose(code)
+    except ValueError:
+        abort(404)
+
+
+@bp.route("/bewoners/<int:resident_id>/toestemming", methods=["POST"], endpoint="give_consent")
+@roles_required(*COORDINATION)
+def give_consent_view(resident_id: int) -> Response | tuple[str, int]:
+    """Record the resident's consent for a purpose not (or no longer) given."""
+    resident = _resident_or_404(resident_id)
+    states = consent.current(db.session, resident)
+    form = consent_forms.give_form(resident, states, "", formdata=request.form)
+    if not form.validate_on_submit():
+        return _render_detail(resident, give_form=form, status=422)
+    given = form.given()
+    try:
+        consent.give(db.session, resident, given, _me())
+        db.session.commit()
+    except consent.ConsentError as error:
+        db.session.rollback()
+        form[error.field].errors = [*form[error.field].errors, error.message]
+        return _render_detail(_resident_or_404(resident_id), give_form=form, status=422)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return _render_detail(_resident_or_404(resident_id), status=409)
+    flash(_("De toestemming voor %(purpose)s is vastgelegd.", purpose=labels.label(given.purpose)), "success")
+    warning = consent.representative_warning(resident, given)
+    if warning:
+        flash(warning, "warning")
+    return redirect(url_for("residents.resident_detail", resident_id=resident_id, _anchor="toestemming"))
+
+
+@bp.route("/bewoners/<int:resident_id>/toestemming/<purpose>/intrekken", methods=["POST"], endpoint="withdraw_consent")
+@roles_required(*COORDINATION)
+def withdraw_consent_view(resident_id: int, purpose: str) -> Response | tuple[str, int]:
+    """Withdraw the resident's consent for one purpose: that processing stops at once."""
+    resident = _resident_or_404(resident_id)
+    chosen = _purpose_or_404(purpose)
+    form = consent_forms.WithdrawConsentForm(prefix=consent_forms.withdraw_prefix(chosen))
+    if not form.validate_on_submit():
+        return _render_detail(resident, withdraw_form=form, withdraw_purpose=chosen, status=422)
+    try:
+        withdrawal = consent.withdraw(db.session, resident, chosen, _me(), form.note.data or "")
+        db.session.commit()
+    except consent.ConsentError as error:
+        db.session.rollback()
+        form.note.errors = [*form.note.errors, error.message]
+        return _render_detail(_resident_or_404(resident_id), withdraw_form=form, withdraw_purpose=chosen, status=422)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return _render_detail(_resident_or_404(resident_id), status=409)
+    flash(_("De toestemming voor %(purpose)s is ingetrokken.", purpose=labels.label(chosen)), "success")
+    if withdrawal.lapsed_proposals:
+        lapsed = withdrawal.lapsed_proposals
+        flash(ngettext("%(num)d open voorstel is vervallen.", "%(num)d open voorstellen zijn vervallen.", lapsed))
+    if withdrawal.running_match:
+        flash(
+            _(
+                "Deze bewoner heeft nog een lopende koppeling. Die stopt niet vanzelf: bespreek met de bewoner of de "
+                "koppeling beëindigd moet worden."
+            ),
+            "warning",
+        )
+    return redirect(url_for("residents.resident_detail", resident_id=resident_id, _anchor="toestemming"))
 
 
 @bp.route("/wachtlijst")

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, aliased, joinedload
 
+from webapp.clock import local_date
 from webapp.enums import MatchStatus
 from webapp.models import CheckIn, Match, Resident, Volunteer
 from webapp.rules import FollowUp, MatchPolicy, follow_up, parse_schedule
@@ -79,7 +80,7 @@ def followed(session: Session, matches: Sequence[Match], policy: MatchPolicy, to
     def order(row: FollowedMatch) -> tuple[int, int, date, int]:
         outlook = row.follow_up.outlook
         days_late = outlook.days_late if outlook is not None else 0
-        since = row.match.started_on or row.match.introduction_on or row.match.created_at.date()
+        since = row.match.started_on or row.match.introduction_on or local_date(row.match.created_at)
         return (row.follow_up.urgency, -days_late, since, row.match.id)
 
     return sorted(rows, key=order)

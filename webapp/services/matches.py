@@ -33,11 +33,13 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
 from webapp import convert, labels
-from webapp.clock import local_today
+from webapp.clock import local_date, local_today
 from webapp.enums import (
     INTRODUCTION_CANCELLED,
     NO_CLICK_AT_INTRODUCTION,
     RESIDENT_STATUS_FOR_MATCH,
+    AuditAction,
+    AuditSubject,
     CheckInMethod,
     CheckInVerdict,
     CheckInWith,
@@ -256,6 +258,13 @@ def _ensure_still_eligible(session: Session, proposal: Proposal, vog_valid_years
     settles two approvals at once."""
     if proposal.resident.intake_on is None:
         raise DomainError(_("Met deze bewoner is nog geen intakegesprek gehouden. Leg dat eerst vast."))
+    if not proposal.resident.consents_to_matching:
+        raise DomainError(
+            _(
+                "Deze bewoner heeft geen toestemming (meer) gegeven voor koppelen. Leg eerst een nieuwe toestemming "
+                "vast."
+            )
+        )
     volunteer, programme = proposal.volunteer, proposal.resident.programme_code
     blockers = eligibility_blockers(volunteer, convert.load_programmes(session), today, vog_valid_years)
     standing = [b for b in blockers.get(programme, [Blocker.NOT_SUITABLE]) if b is not Blocker.NO_FREE_CAPACITY]
@@ -285,8 +294,8 @@ def approve_proposal(
     audit.record(
         session,
         user,
-        "proposal.approved",
-        "proposal",
+        AuditAction.PROPOSAL_APPROVED,
+        AuditSubject.PROPOSAL,
         proposal_id,
         match=match.id,
         volunteer=volunteer_id,
@@ -333,11 +342,11 @@ def reject_proposal(
     audit.record(
         session,
         user,
-        "proposal.rejected",
-        "proposal",
+        AuditAction.PROPOSAL_REJECTED,
+        AuditSubject.PROPOSAL,
         proposal_id,
         reason=reason.code,
-        until=until.isoformat() if until else None,
+        until=until,
     )
     return proposal
 
@@ -365,7 +374,7 @@ def undo_rejection(session: Session, proposal_id: int, user: User, note: str) ->
         if proposal.rejection_undone_at is not None:
             raise Conflict(_("Deze afwijzing is al ingetrokken."))
         raise Conflict(_("Dit voorstel is niet afgewezen; er valt niets in te trekken."))
-    audit.record(session, user, "proposal.rejection_undone", "proposal", proposal_id)
+    audit.record(session, user, AuditAction.PROPOSAL_REJECTION_UNDONE, AuditSubject.PROPOSAL, proposal_id)
     return proposal
 
 
@@ -390,8 +399,8 @@ def match_by_hand(
     audit.record(
         session,
         user,
-        "match.chosen_by_hand",
-        "match",
+        AuditAction.MATCH_CHOSEN_BY_HAND,
+        AuditSubject.MATCH,
         match.id,
         volunteer=volunteer_id,
         resident=resident_id,
@@ -414,7 +423,7 @@ class Introduction:
 
 
 def _check_introduction(introduction: Introduction, match: Match, today: date) -> None:
-    if introduction.on < match.created_at.date():
+    if introduction.on < local_date(match.created_at):
         raise FieldError("on", _("De kennismaking kan niet vóór de goedkeuring van de koppeling liggen."))
     if introduction.on > today + timedelta(days=366):
         raise FieldError("on", _("Plan de kennismaking binnen een jaar."))
@@ -486,7 +495,7 @@ def plan_introduction(
     ):
         raise refusal(_match_or_404(session, match_id), MatchStep.PLAN_INTRODUCTION)
     _event(session, match_id, MatchEventKind.KENNISMAKING_GEPLAND, user, at, **_introduction_detail(introduction))
-    audit.record(session, user, "match.introduction_planned", "match", match_id)
+    audit.record(session, user, AuditAction.MATCH_INTRODUCTION_PLANNED, AuditSubject.MATCH, match_id)
     return _match_or_404(session, match_id)
 
 
@@ -516,7 +525,7 @@ def move_introduction(
             raise Conflict(_stale())
         raise refusal(current, MatchStep.MOVE_INTRODUCTION)
     _event(session, match_id, MatchEventKind.KENNISMAKING_VERZET, user, None, **_introduction_detail(introduction))
-    audit.record(session, user, "match.introduction_moved", "match", match_id)
+    audit.record(session, user, AuditAction.MATCH_INTRODUCTION_MOVED, AuditSubject.MATCH, match_id)
     return _match_or_404(session, match_id)
 
 
@@ -584,12 +593,12 @@ def record_outcome(
             at,
             Match.introduction_on.is_not(None),
         )
-        audit.record(session, user, "match.introduction_no", "match", match_id)
+        audit.record(session, user, AuditAction.MATCH_INTRODUCTION_NO, AuditSubject.MATCH, match_id)
         return outcome
     started_on = started_on or min(match.introduction_on or today, today)
     if started_on > today:
         raise FieldError("started_on", _("De startdatum kan niet in de toekomst liggen."))
-    if started_on < match.created_at.date():
+    if started_on < local_date(match.created_at):
         raise FieldError("started_on", _("De startdatum kan niet vóór de goedkeuring van de koppeling liggen."))
     if not _move_match(
         session,
@@ -605,7 +614,7 @@ def record_outcome(
         raise Conflict(_stale())
     _event(session, match_id, MatchEventKind.GESTART, user, at, on=started_on.isoformat())
     referral_status.refresh(session, match.resident_id, at)
-    audit.record(session, user, "match.started", "match", match_id, started_on=started_on.isoformat())
+    audit.record(session, user, AuditAction.MATCH_STARTED, AuditSubject.MATCH, match_id, started_on=started_on)
     return match
 
 
@@ -633,7 +642,7 @@ def cancel_introduction(
         today or local_today(),
         at,
     )
-    audit.record(session, user, "match.introduction_cancelled", "match", match_id)
+    audit.record(session, user, AuditAction.MATCH_INTRODUCTION_CANCELLED, AuditSubject.MATCH, match_id)
     return outcome
 
 
@@ -691,7 +700,7 @@ def record_check_in(
         held_on=record.held_on.isoformat(),
         verdict=record.verdict.value,
     )
-    audit.record(session, user, "match.checked_in", "match", match_id, check_in=check_in.id)
+    audit.record(session, user, AuditAction.MATCH_CHECKED_IN, AuditSubject.MATCH, match_id, check_in=check_in.id)
     return check_in
 
 
@@ -789,8 +798,8 @@ def end_match(
     audit.record(
         session,
         user,
-        "match.ended",
-        "match",
+        AuditAction.MATCH_ENDED,
+        AuditSubject.MATCH,
         match_id,
         reason=reason.code,
         resident_returns=ending.resident_returns,
@@ -810,7 +819,7 @@ def holding_match(session: Session, resident_id: int) -> Match | None:
 
 
 def close_resident(
-    session: Session, user: User, resident: Resident, reason: str, *, withdrawn_by_referrer: bool = False
+    session: Session, user: User | None, resident: Resident, reason: str, *, withdrawn_by_referrer: bool = False
 ) -> None:
     """Close a resident's sign-up; never while they hold a match. Open proposals for them lapse."""
     if resident.status is ResidentStatus.AFGESLOTEN:
@@ -842,8 +851,16 @@ def close_resident(
     ):
         raise Conflict(_("Iemand anders heeft deze bewoner net gewijzigd. Bekijk de gegevens en probeer het opnieuw."))
     referral_status.refresh(session, resident_id)
-    action = "referral.withdrawn" if withdrawn_by_referrer else "resident.closed"
-    audit.record(session, user, action, "resident", resident_id, lapsed_proposals=lapsed)
+    action = AuditAction.REFERRAL_WITHDRAWN if withdrawn_by_referrer else AuditAction.RESIDENT_CLOSED
+    audit.record(
+        session,
+        user,
+        action,
+        AuditSubject.RESIDENT,
+        resident_id,
+        fields=["status", "closed_reason"],
+        lapsed_proposals=lapsed,
+    )
 
 
 def move_history(session: Session, from_volunteer_id: int, to_volunteer_id: int) -> None:

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 import matcher
 from webapp import convert
 from webapp.clock import local_today
+from webapp.enums import AuditAction, AuditSubject
 from webapp.models import (
     Match,
     MatchRun,
@@ -34,7 +35,7 @@ from webapp.models import (
     utcnow,
 )
 from webapp.reasons import pair_refusal
-from webapp.rules import NO_LOCATION, may_be_matched
+from webapp.rules import NO_CONSENT, NO_LOCATION, may_be_matched
 from webapp.services import audit, matches
 from webapp.services.errors import Conflict, DomainError, NotFound
 
@@ -66,7 +67,9 @@ def start_run(session: Session, user: User, programme_code: str | None, config: 
         run.status = RunStatus.MISLUKT
         run.stats = {"error": str(error)}
         session.flush()
-        audit.record(session, user, "match_run.failed", "match_run", run.id, error=str(error))
+        audit.record(
+            session, user, AuditAction.MATCH_RUN_FAILED, AuditSubject.MATCH_RUN, run.id, programme=programme_code
+        )
         return run
 
     # Only the newest run's proposals can be approved: earlier open ones of everyone in scope lapse.
@@ -79,12 +82,12 @@ def start_run(session: Session, user: User, programme_code: str | None, config: 
     run.status = RunStatus.KLAAR
     run.stats = {
         "volunteers": stats.volunteers,
-        "residents": stats.residents + len(data.residents_without_location),
+        "residents": stats.residents + len(data.residents_without_location) + len(data.residents_without_consent),
         "residents_without_intake": data.residents_without_intake,
         "feasible_pairs": stats.feasible_pairs,
         "candidate_pairs": stats.candidate_pairs,
         "proposals": stats.matched,
-        "waiting": len(result.unmatched) + len(data.residents_without_location),
+        "waiting": len(result.unmatched) + len(data.residents_without_location) + len(data.residents_without_consent),
         "total_score": round(stats.total_score, 6),
         "certificate_rounds": stats.certificate_rounds,
         "seconds": round(stats.seconds_total, 3),
@@ -111,8 +114,25 @@ def start_run(session: Session, user: User, programme_code: str | None, config: 
         )
         for rid, days in data.residents_without_location
     )
+    session.add_all(
+        RunWaitingResident(
+            run_id=run.id,
+            resident_id=rid,
+            reasons=[{"code": NO_CONSENT, "volunteers": 0}],
+            waiting_days=days,
+        )
+        for rid, days in data.residents_without_consent
+    )
     session.flush()
-    audit.record(session, user, "match_run.started", "match_run", run.id, programme=programme_code, **run.stats)
+    audit.record(
+        session,
+        user,
+        AuditAction.MATCH_RUN_STARTED,
+        AuditSubject.MATCH_RUN,
+        run.id,
+        programme=programme_code,
+        **run.stats,
+    )
     return run
 
 
@@ -156,8 +176,23 @@ class CandidateList:
     reasons: tuple[dict[str, Any], ...]
 
 
+def restricted_resident() -> str:
+    return _(
+        "De verwerking van de gegevens van deze bewoner is beperkt (privacyverzoek): zolang dat zo is, wordt er "
+        "niet gekoppeld."
+    )
+
+
+def no_matching_consent_resident() -> str:
+    return _(
+        "Deze bewoner heeft geen toestemming (meer) gegeven voor intake en koppelen: zolang dat zo is, wordt er niet "
+        "gekoppeld. Leg eerst een nieuwe toestemming vast."
+    )
+
+
 def _waiting_resident(session: Session, resident_id: int) -> Resident:
-    """A resident a coordinator may choose a buddy for: waiting, with the intake talk held."""
+    """A resident a coordinator may choose a buddy for: waiting, with the intake talk held and their consent for
+    matching standing."""
     resident = session.get(Resident, resident_id)
     if resident is None:
         raise NotFound(_("Deze bewoner bestaat niet."))
@@ -165,6 +200,10 @@ def _waiting_resident(session: Session, resident_id: int) -> Resident:
         raise Conflict(matches.resident_taken())
     if resident.status is not ResidentStatus.WACHTEND:
         raise Conflict(_("Deze bewoner staat niet meer op de wachtlijst."))
+    if resident.restricted_at is not None:
+        raise Conflict(restricted_resident())
+    if not resident.consents_to_matching:
+        raise Conflict(no_matching_consent_resident())
     if not may_be_matched(resident):
         raise DomainError(_("Met deze bewoner is nog geen intakegesprek gehouden. Leg dat eerst vast."))
     return resident

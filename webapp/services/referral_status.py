@@ -12,9 +12,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from webapp import rules
-from webapp.enums import ReferralStatus
+from webapp.enums import AuditAction, AuditSubject, ReferralStatus
 from webapp.models import Referral, Resident, utcnow
-from webapp.services import audit
+from webapp.services import audit, outbox_notices
 
 
 def refresh(session: Session, resident_id: int, at: datetime | None = None) -> ReferralStatus | None:
@@ -32,6 +32,15 @@ def refresh(session: Session, resident_id: int, at: datetime | None = None) -> R
     referral.status_changed_at = at or utcnow()
     session.flush()
     audit.record(
-        session, None, "referral.status_changed", "referral", referral.id, old=previous.value, new=status.value
+        session,
+        None,
+        AuditAction.REFERRAL_STATUS_CHANGED,
+        AuditSubject.REFERRAL,
+        referral.id,
+        fields=["status"],
+        old=previous,
+        new=status,
     )
+    # The referrer's notice, in this transaction (it decides itself whether it may be sent).
+    outbox_notices.referral_status_changed(session, referral)
     return status

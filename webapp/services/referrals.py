@@ -7,6 +7,10 @@ The stored status is written by ``webapp.services.referral_status.refresh`` alon
 Anyone at the referring organisation may withdraw a referral while the resident waits, and correct the resident's
 contact details until the intake talk; after that the coordinators of Welzijn Rijswijk own the data. Withdrawing
 closes the resident through ``webapp.services.matches`` (the one writer of a resident's status).
+
+The referrer sees the status only while the resident's consent to share it stands (``webapp.services.consent``):
+once it is withdrawn they see that it was, and nothing more: no status, no later contact details, no filter that
+tells the status, and no step (correcting, withdrawing) whose refusal would.
 """
 
 from __future__ import annotations
@@ -18,9 +22,9 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from webapp.enums import ReferralStatus
-from webapp.models import Referral, Resident, ResidentStatus, User, utcnow
-from webapp.services import audit, matches
+from webapp.enums import AuditAction, AuditSubject, ConsentPurpose, ReferralStatus
+from webapp.models import Consent, Referral, Resident, ResidentStatus, User, utcnow
+from webapp.services import audit, consent, matches
 from webapp.services.errors import Conflict, FieldError, NotFound
 from webapp.services.referral_status import refresh as refresh_status  # noqa: F401 (used by callers as before)
 
@@ -36,7 +40,9 @@ def of_organisation(referrer: User, text: str = "", status: ReferralStatus | Non
         .order_by(Referral.created_at.desc(), Referral.id.desc())
     )
     if status is not None:
-        query = query.where(Referral.status == status)
+        # A referral whose status may not be shared is never found by its status.
+        sharing = Consent.in_force(ConsentPurpose.SHARE_STATUS, resident_id=Referral.resident_id)
+        query = query.where(Referral.status == status, sharing)
     words = text.split()
     if words:
         postcode = func.replace(Resident.postcode, " ", "")
@@ -66,17 +72,53 @@ def one_of_organisation(session: Session, referrer: User, referral_id: int) -> R
     return referral
 
 
+# -- what the referrer may see --------------------------------------------------------------------------------
+
+
+def shares_status(session: Session, referral: Referral) -> bool:
+    """Whether the resident's consent to share the status with the referrer stands."""
+    return consent.has_consent(session, ConsentPurpose.SHARE_STATUS, resident_id=referral.resident_id)
+
+
+def status_withheld(session: Session, referrals: list[Referral]) -> set[int]:
+    """The ids of those referrals whose status the referrer may no longer see (the consent was withdrawn)."""
+    by_resident = {referral.resident_id: referral.id for referral in referrals}
+    withheld = consent.residents_without(session, ConsentPurpose.SHARE_STATUS, by_resident)
+    return {by_resident[resident_id] for resident_id in withheld}
+
+
+def status_withheld_message() -> str:
+    return _(
+        "De bewoner heeft de toestemming ingetrokken om de status van deze verwijzing met u te delen. U ziet daarom "
+        "niet meer hoe het ermee staat. Vragen? Neem contact op met Welzijn Rijswijk."
+    )
+
+
+def referral_consent(session: Session, referral: Referral) -> Consent | None:
+    """The consent recorded with the referral (the first consent to share the status), as the referrer gave it."""
+    return session.scalar(
+        select(Consent)
+        .where(Consent.resident_id == referral.resident_id, Consent.purpose == ConsentPurpose.SHARE_STATUS)
+        .order_by(Consent.id)
+        .limit(1)
+    )
+
+
 # -- withdrawing and correcting ------------------------------------------------------------------------------
 
 
-def may_withdraw(referral: Referral) -> bool:
-    """A referral can be withdrawn while the resident waits (received, or in progress without a match)."""
-    return referral.resident.status is ResidentStatus.WACHTEND
+def may_withdraw(referral: Referral, sharing: bool = True) -> bool:
+    """A referral can be withdrawn while the resident waits (received, or in progress without a match), and while
+    the referrer may see its status (``sharing``: whether it could be withdrawn would tell it)."""
+    return sharing and referral.resident.status is ResidentStatus.WACHTEND
 
 
-def why_not_correctable(referral: Referral) -> str | None:
+def why_not_correctable(referral: Referral, sharing: bool = True) -> str | None:
     """Why the referrer can no longer correct the contact details (None while they can): until the intake talk
-    they may, afterwards Welzijn Rijswijk does."""
+    they may, afterwards Welzijn Rijswijk does; never once the resident withdrew the consent to share the status
+    (``sharing`` false), whatever the status."""
+    if not sharing:
+        return status_withheld_message()
     resident = referral.resident
     if resident.status is ResidentStatus.AFGESLOTEN:
         return _("Deze verwijzing is afgesloten; de gegevens wijzigen kan niet meer.")
@@ -88,17 +130,18 @@ def why_not_correctable(referral: Referral) -> str | None:
     return None
 
 
-def may_correct(referral: Referral) -> bool:
-    return why_not_correctable(referral) is None
+def may_correct(referral: Referral, sharing: bool = True) -> bool:
+    return why_not_correctable(referral, sharing) is None
 
 
 def withdraw(session: Session, referrer: User, referral: Referral, reason: str) -> None:
     """Someone at the referring organisation withdraws the referral while the resident waits: the resident is
     closed with who and why (through the matches service), and the referral's status becomes afgesloten."""
     resident = referral.resident
-    if resident.status is ResidentStatus.AFGESLOTEN:
+    sharing = shares_status(session, referral)
+    if sharing and resident.status is ResidentStatus.AFGESLOTEN:
         raise Conflict(_("Deze verwijzing is al afgesloten."))
-    if not may_withdraw(referral):
+    if not may_withdraw(referral, sharing):
         # The same words whether the resident is in the introduction or matched: a referrer sees "in behandeling"
         # during the introduction, and this message must not tell more.
         raise Conflict(_("U kunt deze verwijzing hier niet meer intrekken. Neem contact op met Welzijn Rijswijk."))
@@ -157,7 +200,7 @@ def correct_contact_details(
     """Someone at the referring organisation corrects the resident's contact details before the intake talk;
     refused when someone else saved in between. Returns the names of the changed fields."""
     resident = referral.resident
-    refusal = why_not_correctable(referral)
+    refusal = why_not_correctable(referral, shares_status(session, referral))
     if refusal is not None:
         raise Conflict(refusal)
     if resident.version != expected_version:
@@ -179,6 +222,12 @@ def correct_contact_details(
         setattr(resident, name, getattr(details, name))
     session.flush()
     audit.record(
-        session, referrer, "referral.corrected", "referral", referral.id, resident_id=resident.id, fields=changed
+        session,
+        referrer,
+        AuditAction.REFERRAL_CORRECTED,
+        AuditSubject.REFERRAL,
+        referral.id,
+        resident_id=resident.id,
+        fields=changed,
     )
     return changed

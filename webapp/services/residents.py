@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session
 
 from webapp import catalogue
 from webapp.clock import local_today as today
-from webapp.enums import ReferralStatus
+from webapp.enums import AuditAction, AuditSubject, ConsentPurpose, ReferralStatus
 from webapp.models import (
-    ConsentBy,
+    ConsentGiver,
     ConsentMethod,
     Gender,
     Match,
@@ -27,8 +27,8 @@ from webapp.models import (
     User,
     utcnow,
 )
-from webapp.rules import age_on
-from webapp.services import audit, referral_status
+from webapp.rules import age_on, needs_representative
+from webapp.services import audit, consent, referral_status
 from webapp.services.errors import Conflict, FieldError, NotFound
 
 
@@ -84,11 +84,22 @@ LIST_FIELDS = ("interests", "availability", "languages")
 
 @dataclass(frozen=True)
 class ConsentRecord:
-    """Who agreed to the sign-up, on which date, and how."""
+    """Who agreed to the sign-up, on which date, how, and to which version of the text; stored per purpose by
+    ``webapp.services.consent`` (the referral: intake and matching plus sharing the status with the referrer; the
+    coordinator's intake: intake and matching plus the optional purposes in ``also``)."""
 
-    given_by: ConsentBy
+    given_by: ConsentGiver
     given_on: date
     method: ConsentMethod
+    text_version: str
+    also: tuple[ConsentPurpose, ...] = ()
+
+    def given(self, purpose: ConsentPurpose) -> consent.GivenConsent:
+        return consent.GivenConsent(purpose, self.given_by, self.method, self.given_on, self.text_version)
+
+
+# The consent service's field names as the resident forms call them.
+_CONSENT_FIELDS = {"given_by": "consent_by", "given_on": "consent_on", "method": "consent_method"}
 
 
 def active_programmes(session: Session, also: str | None = None) -> list[Programme]:
@@ -148,14 +159,35 @@ def _check_details(session: Session, details: ResidentDetails, on: date, current
     return programme
 
 
-def _check_consent(consent: ConsentRecord, on: date) -> None:
-    if consent.given_on > on:
+def _check_consent(record: ConsentRecord, details: ResidentDetails, on: date) -> None:
+    if record.given_on > on:
         raise ResidentDataError("consent_on", _("De datum van de toestemming kan niet in de toekomst liggen."))
+    if record.given_by is ConsentGiver.PERSON and needs_representative(details.birth_date, record.given_on):
+        raise ResidentDataError(
+            "consent_by",
+            _(
+                "De bewoner was jonger dan 16 jaar toen de toestemming werd gegeven: die moet dan van een wettelijk "
+                "vertegenwoordiger komen."
+            ),
+        )
 
 
-def _new_resident(
-    details: ResidentDetails, consent: ConsentRecord, recorded_by: User, source: ResidentSource, on: date
-) -> Resident:
+def _give_consents(
+    session: Session,
+    resident: Resident,
+    record: ConsentRecord,
+    purposes: tuple[ConsentPurpose, ...],
+    recorded_by: User,
+    on: date,
+) -> None:
+    try:
+        for purpose in dict.fromkeys(purposes):
+            consent.give(session, resident, record.given(purpose), recorded_by, today=on)
+    except consent.ConsentError as error:
+        raise ResidentDataError(_CONSENT_FIELDS.get(error.field, "consent_on"), error.message) from None
+
+
+def _new_resident(details: ResidentDetails, source: ResidentSource, on: date) -> Resident:
     return Resident(
         first_name=details.first_name,
         last_name=details.last_name,
@@ -175,10 +207,6 @@ def _new_resident(
         source=source,
         status=ResidentStatus.WACHTEND,
         waiting_since=on,
-        consent_by=consent.given_by,
-        consent_on=consent.given_on,
-        consent_method=consent.method,
-        consent_recorded_by=recorded_by,
     )
 
 
@@ -189,7 +217,7 @@ def create_referral(
     session: Session,
     referrer: User,
     details: ResidentDetails,
-    consent: ConsentRecord,
+    consent_record: ConsentRecord,
     reason: str,
     on: date | None = None,
 ) -> Referral:
@@ -197,10 +225,10 @@ def create_referral(
     on = on or today()
     details = details.normalised()
     _check_details(session, details, on, None)
-    _check_consent(consent, on)
+    _check_consent(consent_record, details, on)
     if not reason.strip():
         raise ResidentDataError("reason", _("Vul de reden van de verwijzing in."))
-    resident = _new_resident(details, consent, referrer, ResidentSource.VERWIJZING, on)
+    resident = _new_resident(details, ResidentSource.VERWIJZING, on)
     referral = Referral(
         resident=resident,
         referrer=referrer,
@@ -211,11 +239,20 @@ def create_referral(
     )
     session.add_all([resident, referral])
     session.flush()
+    # The resident's consent to the referral covers the intake and matching and sharing the status with the referrer.
+    _give_consents(
+        session,
+        resident,
+        consent_record,
+        (ConsentPurpose.INTAKE_MATCHING, ConsentPurpose.SHARE_STATUS),
+        referrer,
+        on,
+    )
     audit.record(
         session,
         referrer,
-        "referral.created",
-        "referral",
+        AuditAction.REFERRAL_CREATED,
+        AuditSubject.REFERRAL,
         referral.id,
         resident_id=resident.id,
         organisation_id=referrer.organisation_id,
@@ -228,7 +265,7 @@ def register_resident(
     session: Session,
     coordinator: User,
     details: ResidentDetails,
-    consent: ConsentRecord,
+    consent_record: ConsentRecord,
     intake_on: date,
     notes: str = "",
     on: date | None = None,
@@ -237,16 +274,26 @@ def register_resident(
     on = on or today()
     details = details.normalised()
     _check_details(session, details, on, None)
-    _check_consent(consent, on)
+    _check_consent(consent_record, details, on)
     if intake_on > on:
         raise ResidentDataError("intake_on", _("Een gehouden intakegesprek ligt niet in de toekomst."))
-    resident = _new_resident(details, consent, coordinator, ResidentSource.COORDINATOR, on)
+    resident = _new_resident(details, ResidentSource.COORDINATOR, on)
     resident.intake_on = intake_on
     resident.intake_by = coordinator
     resident.notes = notes.strip()
     session.add(resident)
     session.flush()
-    audit.record(session, coordinator, "resident.created", "resident", resident.id, programme=details.programme_code)
+    _give_consents(
+        session, resident, consent_record, (ConsentPurpose.INTAKE_MATCHING, *consent_record.also), coordinator, on
+    )
+    audit.record(
+        session,
+        coordinator,
+        AuditAction.RESIDENT_CREATED,
+        AuditSubject.RESIDENT,
+        resident.id,
+        programme=details.programme_code,
+    )
     return resident
 
 
@@ -278,7 +325,7 @@ def update_resident(
         changed.append("notes")
     if changed:
         session.flush()
-        audit.record(session, user, "resident.updated", "resident", resident.id, fields=changed)
+        audit.record(session, user, AuditAction.RESIDENT_UPDATED, AuditSubject.RESIDENT, resident.id, fields=changed)
     return changed
 
 
@@ -298,7 +345,15 @@ def record_intake(session: Session, user: User, resident: Resident, intake_on: d
     resident.intake_planned_at = None
     session.flush()
     referral_status.refresh(session, resident.id)
-    audit.record(session, user, "resident.intake_recorded", "resident", resident.id, intake_on=intake_on.isoformat())
+    audit.record(
+        session,
+        user,
+        AuditAction.RESIDENT_INTAKE_RECORDED,
+        AuditSubject.RESIDENT,
+        resident.id,
+        fields=["intake_on"],
+        intake_on=intake_on,
+    )
 
 
 def plan_intake(
@@ -319,7 +374,15 @@ def plan_intake(
     resident.intake_planned_by = user
     session.flush()
     referral_status.refresh(session, resident.id)
-    audit.record(session, user, "resident.intake_planned", "resident", resident.id, on=planned_on.isoformat())
+    audit.record(
+        session,
+        user,
+        AuditAction.RESIDENT_INTAKE_PLANNED,
+        AuditSubject.RESIDENT,
+        resident.id,
+        fields=["intake_planned_on"],
+        on=planned_on,
+    )
 
 
 # --- Reading --------------------------------------------------------------------------------------------

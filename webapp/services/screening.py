@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from webapp.clock import local_today
+from webapp.enums import AuditAction, AuditSubject
 from webapp.models import IntakeOutcome, Programme, User, VogStatus, Volunteer, utcnow
 from webapp.services import audit
 from webapp.services.errors import Conflict, DomainError, FieldError
@@ -137,9 +138,19 @@ def record_screening(session: Session, volunteer: Volunteer, user: User, screeni
         # Also for a change of programmes only: the row is updated, so the version moves on.
         volunteer.updated_at = utcnow()
         session.flush()
-        audit.record(session, user, "volunteer.screened", "volunteer", volunteer.id, **changed)
+        audit.record(
+            session,
+            user,
+            AuditAction.VOLUNTEER_SCREENED,
+            AuditSubject.VOLUNTEER,
+            volunteer.id,
+            fields=list(changed),
+            **changed,
+        )
     if rescreened:
-        audit.record(session, user, "volunteer.rescreened", "volunteer", volunteer.id, **rescreened)
+        audit.record(
+            session, user, AuditAction.VOLUNTEER_RESCREENED, AuditSubject.VOLUNTEER, volunteer.id, **rescreened
+        )
         return [*changed, "rescreening"]
     return list(changed)
 
@@ -166,12 +177,21 @@ def plan_intake(
     volunteer.intake_planned_on = planned_on
     volunteer.updated_at = utcnow()
     session.flush()
-    audit.record(session, user, "volunteer.intake_planned", "volunteer", volunteer.id, on=planned_on.isoformat())
+    audit.record(
+        session,
+        user,
+        AuditAction.VOLUNTEER_INTAKE_PLANNED,
+        AuditSubject.VOLUNTEER,
+        volunteer.id,
+        fields=["intake_planned_on"],
+        on=planned_on,
+    )
     return True
 
 
-def stop_volunteer(session: Session, volunteer: Volunteer, user: User, reason: str, version: int) -> None:
-    """The volunteer stops; refused while they still have active matches."""
+def stop_volunteer(session: Session, volunteer: Volunteer, user: User | None, reason: str, version: int) -> None:
+    """The volunteer stops; refused while they still have active matches. ``user`` None: the retention job, which
+    stops a volunteer found not suitable when their data are due for erasure."""
     check_version(volunteer, version)
     if volunteer.stopped_at is not None:
         raise DomainError(_("Deze vrijwilliger is al gestopt."))
@@ -187,5 +207,15 @@ def stop_volunteer(session: Session, volunteer: Volunteer, user: User, reason: s
             )
         )
     volunteer.stopped_at = utcnow()
+    # Free text, perhaps about the person: kept with the volunteer (erasure reaches it), the audit trail only says
+    # that a reason was given.
+    volunteer.stopped_reason = reason.strip()
     session.flush()
-    audit.record(session, user, "volunteer.stopped", "volunteer", volunteer.id, reason=reason.strip())
+    audit.record(
+        session,
+        user,
+        AuditAction.VOLUNTEER_STOPPED,
+        AuditSubject.VOLUNTEER,
+        volunteer.id,
+        fields=["stopped_at", "stopped_reason"] if volunteer.stopped_reason else ["stopped_at"],
+    )

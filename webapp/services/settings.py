@@ -24,7 +24,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from webapp.enums import INTRODUCTION_CANCELLED, NO_CLICK_AT_INTRODUCTION
+from webapp.enums import INTRODUCTION_CANCELLED, NO_CLICK_AT_INTRODUCTION, AuditAction, AuditSubject
 from webapp.models import EndReason, Programme, RejectionReason, User
 from webapp.services import audit
 from webapp.services.errors import Conflict, FieldError, NotFound
@@ -201,14 +201,26 @@ def update_programme_settings(
     audit.record(
         session,
         actor,
-        "programme.settings_changed",
-        "programme",
+        AuditAction.PROGRAMME_SETTINGS_CHANGED,
+        AuditSubject.PROGRAMME,
         None,
         programme=code,
         fields=list(changes),
-        changes=changes,
+        changes=without_text(changes),
     )
     return list(changes)
+
+
+def without_text(values: Mapping[str, Any]) -> dict[str, Any]:
+    """What the audit trail keeps of settings: numbers and switches (also as a change ``{"from": .., "to": ..}``); a
+    label is named in the event's ``fields``, its text stays in the table (the trail stores no free text)."""
+
+    def is_text(value: Any) -> bool:
+        return isinstance(value, str) or (
+            isinstance(value, Mapping) and any(isinstance(v, str) for v in value.values())
+        )
+
+    return {name: value for name, value in values.items() if not is_text(value)}
 
 
 # -- reason lists -------------------------------------------------------------------------------------------
@@ -332,7 +344,16 @@ def create_rejection_reason(session: Session, actor: User, data: RejectionReason
     reason = RejectionReason(code=code, **data.as_columns())
     session.add(reason)
     session.flush()
-    audit.record(session, actor, "rejection_reason.created", "rejection_reason", None, code=code, **data.as_columns())
+    audit.record(
+        session,
+        actor,
+        AuditAction.REJECTION_REASON_CREATED,
+        AuditSubject.REJECTION_REASON,
+        None,
+        code=code,
+        fields=list(data.as_columns()),
+        **without_text(data.as_columns()),
+    )
     return reason
 
 
@@ -357,12 +378,12 @@ def update_rejection_reason(
         audit.record(
             session,
             actor,
-            "rejection_reason.changed",
-            "rejection_reason",
+            AuditAction.REJECTION_REASON_CHANGED,
+            AuditSubject.REJECTION_REASON,
             None,
             code=code,
             fields=list(changes),
-            changes=changes,
+            changes=without_text(changes),
         )
     return list(changes)
 
@@ -376,7 +397,16 @@ def create_end_reason(session: Session, actor: User, data: EndReasonInput) -> En
     reason = EndReason(code=code, for_introduction=False, **data.as_columns())
     session.add(reason)
     session.flush()
-    audit.record(session, actor, "end_reason.created", "end_reason", None, code=code, **data.as_columns())
+    audit.record(
+        session,
+        actor,
+        AuditAction.END_REASON_CREATED,
+        AuditSubject.END_REASON,
+        None,
+        code=code,
+        fields=list(data.as_columns()),
+        **without_text(data.as_columns()),
+    )
     return reason
 
 
@@ -402,7 +432,14 @@ def update_end_reason(
         _write_if_unchanged(session, EndReason, EndReason.code, code, {**old, "for_introduction": False}, values)
         session.refresh(reason)
         audit.record(
-            session, actor, "end_reason.changed", "end_reason", None, code=code, fields=list(changes), changes=changes
+            session,
+            actor,
+            AuditAction.END_REASON_CHANGED,
+            AuditSubject.END_REASON,
+            None,
+            code=code,
+            fields=list(changes),
+            changes=without_text(changes),
         )
     return list(changes)
 

@@ -21,8 +21,10 @@ from sqlalchemy import ColumnElement, String, and_, case, func, literal, or_, se
 from sqlalchemy.orm import Session
 
 from webapp import catalogue
+from webapp.clock import local_today
+from webapp.enums import AuditAction, AuditSubject, ConsentGiver, ConsentMethod, ConsentPurpose
 from webapp.models import Gender, Match, Programme, User, VogStatus, Volunteer, utcnow
-from webapp.services import audit, matches
+from webapp.services import audit, consent, matches, outbox_notices
 from webapp.services.errors import Conflict
 from webapp.services.screening import check_version
 
@@ -67,13 +69,18 @@ def register_volunteer(session: Session, signup: VolunteerSignup) -> Volunteer:
         capacity=signup.capacity,
         motivation=signup.motivation.strip(),
         lonely_themselves=signup.lonely_themselves,
-        consent_at=utcnow(),
-        consent_version=signup.consent_version,
         programmes=list(programmes),
     )
     session.add(volunteer)
     session.flush()
-    audit.record(session, None, "volunteer.signed_up", "volunteer", volunteer.id)
+    # The form's consent (ticked by the volunteer themselves): intake and matching, on this version of the text.
+    given = consent.GivenConsent(
+        ConsentPurpose.INTAKE_MATCHING, ConsentGiver.PERSON, ConsentMethod.ONLINE, local_today(), signup.consent_version
+    )
+    consent.give(session, volunteer, given, None)
+    audit.record(session, None, AuditAction.VOLUNTEER_SIGNED_UP, AuditSubject.VOLUNTEER, volunteer.id)
+    # The confirmation goes into the outbox in this transaction: committed with the sign-up, or not at all.
+    outbox_notices.volunteer_signed_up(session, volunteer)
     return volunteer
 
 
@@ -131,7 +138,7 @@ def update_volunteer(
     if changed:
         volunteer.updated_at = utcnow()
         session.flush()
-        audit.record(session, user, "volunteer.updated", "volunteer", volunteer.id, fields=changed)
+        audit.record(session, user, AuditAction.VOLUNTEER_UPDATED, AuditSubject.VOLUNTEER, volunteer.id, fields=changed)
     return changed
 
 
@@ -360,8 +367,17 @@ def merge_volunteers(
     kept.updated_at = utcnow()
     session.flush()
     removed_id = other.id
+    consent.move_history(session, other, kept)
     session.delete(other)  # its volunteer_programmes go with it; the DELETE checks its version too
     session.flush()
     taken_over = sorted({_TAKEN_OVER[name] for name in values if name in _TAKEN_OVER})
-    audit.record(session, user, "volunteer.merged", "volunteer", kept.id, removed_id=removed_id, taken_over=taken_over)
+    audit.record(
+        session,
+        user,
+        AuditAction.VOLUNTEER_MERGED,
+        AuditSubject.VOLUNTEER,
+        kept.id,
+        removed_id=removed_id,
+        taken_over=taken_over,
+    )
     return taken_over
