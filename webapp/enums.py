@@ -13,6 +13,8 @@ class Role(enum.StrEnum):
     ADMIN = "admin"
     COORDINATOR = "coordinator"
     REFERRER = "referrer"
+    # The municipality's and partners' managers: the coalition's dashboard only, aggregates only.
+    VIEWER = "viewer"
 
 
 class OrganisationKind(enum.StrEnum):
@@ -328,3 +330,35 @@ class AuditSubject(enum.StrEnum):
     REJECTION_REASON = "rejection_reason"
     END_REASON = "end_reason"
     RETENTION = "retention"
+
+
+class DjgAnswer(enum.StrEnum):
+    """An answer to one statement of the De Jong Gierveld scale ("wil/weet niet" is stored as missing: None)."""
+
+    JA = "ja"
+    MIN_OF_MEER = "min of meer"
+    NEE = "nee"
+
+
+class LonelinessCategory(enum.StrEnum):
+    """The De Jong Gierveld scale's categories of the total score (Van Tilburg & De Jong Gierveld 1999)."""
+
+    NIET = "niet eenzaam"
+    MATIG = "matig eenzaam"
+    ERNSTIG = "ernstig eenzaam"
+    ZEER_ERNSTIG = "zeer ernstig eenzaam"
+
+
+class MeasurementMoment(enum.StrEnum):
+    """When in a person's time with Samen a loneliness measurement was taken."""
+
+    INTAKE = "intake"
+    CHECK_IN = "contactmoment"  # at a check-in of a match (the follow-up)
+    OTHER = "tussendoor"
+
+
+class MeasurementSource(enum.StrEnum):
+    """Who filled the questionnaire in: staff with the person, or the person on their phone through a link."""
+
+    STAFF = "met_medewerker"
+    SELF = "zelf"

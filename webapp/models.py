@@ -51,8 +51,11 @@ from webapp.enums import (
     ConsentPurpose,
     Gender,
     IntakeOutcome,
+    LonelinessCategory,
     MatchEventKind,
     MatchStatus,
+    MeasurementMoment,
+    MeasurementSource,
     OrganisationKind,
     ProposalStatus,
     ReferralStatus,
@@ -757,3 +760,61 @@ class AuditEvent(db.Model):  # type: ignore[name-defined,misc]
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     # The names of the fields an action touched: never their values (see webapp.services.audit).
     fields: Mapped[list[str]] = mapped_column(JSON, default=list, server_default=text("'[]'"))
+
+
+class LonelinessMeasurement(db.Model):  # type: ignore[name-defined,misc]
+    """One De Jong Gierveld measurement (11 items) of a resident or a volunteer who said they feel lonely; a
+    group-level monitor, not a diagnosis. The answers are kept as given (None: "wil/weet niet"); the scores are those
+    of ``webapp.loneliness.score_djg11`` for ``instrument_version``, never imputed. ``age`` is the person's age on
+    ``measured_on``, kept so that the figures by age band outlive an erasure of the birth date."""
+
+    __tablename__ = "loneliness_measurements"
+    __table_args__ = (
+        CheckConstraint("(resident_id IS NULL) <> (volunteer_id IS NULL)", name="one_subject"),
+        CheckConstraint("missing >= 0 AND missing <= 11", name="missing_valid"),
+        CheckConstraint("total IS NULL OR (total >= 0 AND total <= 11)", name="total_valid"),
+        CheckConstraint("emotional IS NULL OR (emotional >= 0 AND emotional <= 6)", name="emotional_valid"),
+        CheckConstraint("social IS NULL OR (social >= 0 AND social <= 5)", name="social_valid"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    resident_id: Mapped[int | None] = mapped_column(ForeignKey("residents.id", ondelete="CASCADE"), index=True)
+    volunteer_id: Mapped[int | None] = mapped_column(ForeignKey("volunteers.id", ondelete="CASCADE"), index=True)
+    measured_on: Mapped[date] = mapped_column(Date, index=True)
+    moment: Mapped[MeasurementMoment] = mapped_column(_enum(MeasurementMoment))
+    check_in_id: Mapped[int | None] = mapped_column(ForeignKey("check_ins.id", ondelete="SET NULL"))
+    source: Mapped[MeasurementSource] = mapped_column(_enum(MeasurementSource))
+    instrument_version: Mapped[str] = mapped_column(String(40))
+    answers: Mapped[list[str | None]] = mapped_column(JSON)
+    total: Mapped[int | None] = mapped_column()
+    emotional: Mapped[int | None] = mapped_column()
+    social: Mapped[int | None] = mapped_column()
+    missing: Mapped[int] = mapped_column()
+    category: Mapped[LonelinessCategory | None] = mapped_column(_enum(LonelinessCategory))
+    age: Mapped[int | None] = mapped_column()
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # None: the person, through a link
+    recorded_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    recorded_by: Mapped[User | None] = relationship()
+
+
+class MeasurementLink(db.Model):  # type: ignore[name-defined,misc]
+    """A one-time link with which a person fills in the loneliness questionnaire on their own phone; the table holds
+    only the token's hash. Used once (``used_at``), or never after ``expires_at``."""
+
+    __tablename__ = "measurement_links"
+    __table_args__ = (CheckConstraint("(resident_id IS NULL) <> (volunteer_id IS NULL)", name="one_subject"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(128), unique=True)
+    resident_id: Mapped[int | None] = mapped_column(ForeignKey("residents.id", ondelete="CASCADE"), index=True)
+    volunteer_id: Mapped[int | None] = mapped_column(ForeignKey("volunteers.id", ondelete="CASCADE"), index=True)
+    moment: Mapped[MeasurementMoment] = mapped_column(_enum(MeasurementMoment))
+    check_in_id: Mapped[int | None] = mapped_column(ForeignKey("check_ins.id", ondelete="SET NULL"))
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    used_at: Mapped[datetime | None] = mapped_column(DateTime)
+    measurement_id: Mapped[int | None] = mapped_column(ForeignKey("loneliness_measurements.id", ondelete="SET NULL"))
+
+    created_by: Mapped[User] = relationship()
