@@ -18,7 +18,7 @@ from typing import Any
 from gunicorn.config import Config
 from gunicorn.glogging import Logger
 
-from webapp.logs import JsonLineFormatter
+from webapp.logs import JsonLineFormatter, loggable_path
 
 
 def _log_format() -> str:
@@ -31,7 +31,8 @@ def _without_query_strings(record: logging.LogRecord) -> bool:
     path only."""
     if isinstance(record.args, tuple):
         record.args = tuple(
-            arg.split("?", 1)[0] if isinstance(arg, str) and arg.startswith("/") else arg for arg in record.args
+            loggable_path(arg.split("?", 1)[0]) if isinstance(arg, str) and arg.startswith("/") else arg
+            for arg in record.args
         )
     return True
 
@@ -54,7 +55,7 @@ class SamenLogger(Logger):
         fields = {
             "event": "request",
             "method": environ.get("REQUEST_METHOD", "-"),
-            "path": environ.get("PATH_INFO", "-"),
+            "path": loggable_path(environ.get("PATH_INFO", "-")),
             "status": int(status),
             "bytes": getattr(resp, "sent", None),
             "duration_ms": request_time.seconds * 1000 + request_time.microseconds // 1000,

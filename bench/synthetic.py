@@ -141,10 +141,12 @@ def make_residents(n: int, rng: np.random.Generator, geography: str = "town") ->
     ]
 
 
-def waiting_list(n: int, geography: str = "town", seed: int = 2026) -> tuple[list[Volunteer], list[Resident]]:
-    """n volunteers and n residents."""
+def waiting_list(
+    n: int, geography: str = "town", seed: int = 2026, residents: int | None = None
+) -> tuple[list[Volunteer], list[Resident]]:
+    """n volunteers and n residents, or ``residents`` residents (the volunteers stay the same for a seed)."""
     rng = np.random.default_rng(seed)
-    return make_volunteers(n, rng, geography), make_residents(n, rng, geography)
+    return make_volunteers(n, rng, geography), make_residents(n if residents is None else residents, rng, geography)
 
 
 def coordinator_rules(

@@ -26,6 +26,7 @@ from matcher.model import (
     Volunteer,
     Weights,
 )
+from matcher.recruiting import RecruitingReport, RecruitingStats, RecruitOutcome, evaluate_recruits
 
 __all__ = [
     "DAYS",
@@ -41,12 +42,16 @@ __all__ = [
     "Proposal",
     "Reason",
     "ReasonCode",
+    "RecruitOutcome",
+    "RecruitingReport",
+    "RecruitingStats",
     "Resident",
     "Rule",
     "ScoreComponents",
     "UnmatchedResident",
     "Volunteer",
     "Weights",
+    "evaluate_recruits",
     "propose_matches",
     "rank_candidates",
 ]

@@ -98,8 +98,17 @@ def blocks_within_reach(
         yield evaluate_block(pop, programme, rows[group], block_cols, with_reasons=with_reasons)
 
 
-def build_candidates(pop: Population, per_resident: int = DEFAULT_CANDIDATES_PER_RESIDENT) -> CandidateGraph:
-    """Score every feasible pair and keep each resident's ``per_resident`` best."""
+def build_candidates(
+    pop: Population,
+    per_resident: int = DEFAULT_CANDIDATES_PER_RESIDENT,
+    per_volunteer_unit: int = DEFAULT_CANDIDATES_PER_RESIDENT,
+) -> CandidateGraph:
+    """Score every feasible pair; keep each resident's ``per_resident`` best and each volunteer's best.
+
+    A volunteer keeps its ``per_volunteer_unit`` best residents per unit of capacity. Residents' lists
+    make the solve exact where volunteers are ample; volunteers' lists do the same where they are scarce,
+    so that in either regime the certificate rarely finds a left-out pair that could improve the result.
+    """
     n_res, n_vol = pop.n_residents, pop.n_volunteers
     feasible_count = np.zeros(n_res, dtype=np.int64)
     resident_bound = np.full(n_res, -np.inf)
@@ -107,6 +116,12 @@ def build_candidates(pop: Population, per_resident: int = DEFAULT_CANDIDATES_PER
     kept_res: list[IntArray] = []
     kept_vol: list[IntArray] = []
     kept_score: list[FloatArray] = []
+    wanted = per_volunteer_unit * np.maximum(pop.capacity, 0)
+    # Every volunteer's best ``per_column`` so far (score, resident), merged block by block: its best
+    # ``wanted`` and the best one after those are then among them.
+    per_column = int(wanted.max(initial=0)) + 1
+    running_score = np.full((n_vol, per_column), -np.inf)
+    running_res = np.full((n_vol, per_column), -1, dtype=np.int64)
 
     for programme in range(len(pop.programmes)):
         rows = residents_asking(pop, programme)
@@ -116,7 +131,18 @@ def build_candidates(pop: Population, per_resident: int = DEFAULT_CANDIDATES_PER
             if score.size == 0:
                 continue
             feasible_count[block.rows] = np.isfinite(score).sum(axis=1)
-            n_cols = score.shape[1]
+            n_rows, n_cols = score.shape
+            if n_rows > per_column:
+                column_best = np.argpartition(-score, per_column - 1, axis=0)[:per_column]
+            else:
+                column_best = np.broadcast_to(np.arange(n_rows)[:, None], (n_rows, n_cols))
+            merged_score = np.concatenate(
+                (running_score[block.cols], np.take_along_axis(score, column_best, axis=0).T), 1
+            )
+            merged_res = np.concatenate((running_res[block.cols], block.rows[column_best].T), axis=1)
+            best = np.argpartition(-merged_score, per_column - 1, axis=1)[:, :per_column]
+            running_score[block.cols] = np.take_along_axis(merged_score, best, axis=1)
+            running_res[block.cols] = np.take_along_axis(merged_res, best, axis=1)
             if n_cols > per_resident:
                 # argpartition around position k puts the k best first and the best one left out at k.
                 order = np.argpartition(-score, per_resident, axis=1)
@@ -135,10 +161,27 @@ def build_candidates(pop: Population, per_resident: int = DEFAULT_CANDIDATES_PER
                 np.put_along_axis(score, top, -np.inf, axis=1)
                 volunteer_bound[block.cols] = np.maximum(volunteer_bound[block.cols], score.max(axis=0))
 
+    if not kept_res:
+        empty = np.zeros(0, dtype=np.int64)
+        return CandidateGraph(empty, empty, np.zeros(0), feasible_count, resident_bound, volunteer_bound)
+    # Each volunteer's best first (ties: the lower resident row), then keep its ``wanted`` best.
+    order = np.lexsort((running_res, -running_score), axis=1)
+    running_score = np.take_along_axis(running_score, order, axis=1)
+    running_res = np.take_along_axis(running_res, order, axis=1)
+    # A pair left out is neither among its resident's best nor among its volunteer's best.
+    volunteer_bound = np.minimum(volunteer_bound, np.take_along_axis(running_score, wanted[:, None], axis=1)[:, 0])
+    best = (np.arange(per_column)[None, :] < wanted[:, None]) & np.isfinite(running_score)
+    column_volunteer = np.broadcast_to(np.arange(n_vol)[:, None], best.shape)[best]
+    resident = np.concatenate((*kept_res, running_res[best]))
+    volunteer = np.concatenate((*kept_vol, column_volunteer))
+    score = np.concatenate((*kept_score, running_score[best]))
+    # A pair can be among both its resident's and its volunteer's best: keep it once.
+    _, first = np.unique(resident * n_vol + volunteer, return_index=True)
+    first.sort()
     return CandidateGraph(
-        resident=np.concatenate(kept_res) if kept_res else np.zeros(0, dtype=np.int64),
-        volunteer=np.concatenate(kept_vol) if kept_vol else np.zeros(0, dtype=np.int64),
-        score=np.concatenate(kept_score) if kept_score else np.zeros(0),
+        resident=resident[first],
+        volunteer=volunteer[first],
+        score=score[first],
         feasible_count=feasible_count,
         resident_bound=resident_bound,
         volunteer_bound=volunteer_bound,

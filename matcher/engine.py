@@ -18,7 +18,7 @@ from matcher.encoding import FloatArray, IntArray, Population, encode
 from matcher.explain import describe_pair, explain_unmatched
 from matcher.model import MatcherInputError, MatchResult, MatchRules, MatchStats, Proposal, Resident, Volunteer
 from matcher.pairs import evaluate_block
-from matcher.solver import SCORE_TOLERANCE, Assignment, dual_prices, solve_assignment
+from matcher.solver import SCORE_TOLERANCE, SOLVER_SIDES, Assignment, dual_prices, solve_assignment
 from matcher.validation import validate_residents, validate_rules, validate_volunteers
 
 DEFAULT_RULES = MatchRules()
@@ -55,16 +55,24 @@ def _improving_pairs(
             if block.score.size == 0:
                 continue
             margin = block.score - volunteer_price[block.cols][None, :] - threshold[block.rows][:, None]
-            keys = block.rows[:, None] * pop.n_volunteers + block.cols[None, :]
+            # Only pairs with a positive margin could improve; of those, drop the ones already kept.
+            hit_rows, hit_cols = np.nonzero(margin > 0)
+            if len(hit_rows) == 0:
+                continue
+            keys = block.rows[hit_rows] * pop.n_volunteers + block.cols[hit_cols]
             position = np.minimum(np.searchsorted(kept_keys, keys), len(kept_keys) - 1)
-            margin[kept_keys[position] == keys] = -np.inf
-            take = min(per_resident, margin.shape[1])
-            best = np.argpartition(-margin, take - 1, axis=1)[:, :take]
-            best_margin = np.take_along_axis(margin, best, axis=1)
-            improving = best_margin > 0
-            found_res.append(np.broadcast_to(block.rows[:, None], best.shape)[improving])
-            found_vol.append(block.cols[best[improving]])
-            found_score.append(np.take_along_axis(block.score, best, axis=1)[improving])
+            new = kept_keys[position] != keys
+            hit_rows, hit_cols = hit_rows[new], hit_cols[new]
+            hit_margin = margin[hit_rows, hit_cols]
+            # Per resident, the ``per_resident`` pairs with the largest margin (ties: the lower column).
+            order = np.lexsort((hit_cols, -hit_margin, hit_rows))
+            hit_rows, hit_cols = hit_rows[order], hit_cols[order]
+            first = np.searchsorted(hit_rows, hit_rows)
+            take = np.arange(len(hit_rows)) - first < per_resident
+            hit_rows, hit_cols = hit_rows[take], hit_cols[take]
+            found_res.append(block.rows[hit_rows])
+            found_vol.append(block.cols[hit_cols])
+            found_score.append(block.score[hit_rows, hit_cols])
     if not found_res:
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty, np.zeros(0)
@@ -77,6 +85,8 @@ def propose_matches(
     rules: MatchRules = DEFAULT_RULES,
     *,
     candidates_per_resident: int = DEFAULT_CANDIDATES_PER_RESIDENT,
+    candidates_per_volunteer: int | None = None,
+    solver_side: str = "auto",
 ) -> MatchResult:
     """Propose the best set of (volunteer, resident) pairs for a whole waiting list.
 
@@ -95,6 +105,14 @@ def propose_matches(
     candidates_per_resident : int
         Tuning only: how many candidates per resident the first solve sees. It never changes the number
         matched or the total score; among equally good assignments it may change which one is returned.
+    candidates_per_volunteer : int or None
+        Tuning only, as ``candidates_per_resident`` (which it follows when None): how many of its best
+        residents per unit of capacity each volunteer adds to the first solve (0: none). These lists make
+        the certificate's extra rounds rare where volunteers are scarce.
+    solver_side : {"auto", "residents", "capacity"}
+        Tuning only: which side the exact solver works from. "auto" takes, per connected part of the
+        candidate graph, the smaller of its residents and its units of capacity; the others force one side.
+        Like ``candidates_per_resident`` it never changes the number matched or the total score.
 
     Returns
     -------
@@ -130,13 +148,27 @@ def propose_matches(
         or candidates_per_resident < 1
     ):
         raise MatcherInputError(f"candidates_per_resident must be a whole number >= 1, got {candidates_per_resident!r}")
+    if candidates_per_volunteer is None:
+        candidates_per_volunteer = candidates_per_resident
+    if (
+        isinstance(candidates_per_volunteer, bool)
+        or not isinstance(candidates_per_volunteer, int)
+        or candidates_per_volunteer < 0
+    ):
+        raise MatcherInputError(
+            f"candidates_per_volunteer must be a whole number >= 0, got {candidates_per_volunteer!r}"
+        )
+    if solver_side not in SOLVER_SIDES:
+        raise MatcherInputError(f"solver_side must be one of {', '.join(SOLVER_SIDES)}, got {solver_side!r}")
 
     pop = encode(volunteer_list, resident_list, rules)
-    graph = build_candidates(pop, candidates_per_resident)
+    graph = build_candidates(pop, candidates_per_resident, candidates_per_volunteer)
     feasible_pairs = int(graph.feasible_count.sum())
     scored = time.perf_counter()
 
-    assignment = solve_assignment(pop.n_residents, pop.capacity, graph.resident, graph.volunteer, graph.score)
+    assignment = solve_assignment(
+        pop.n_residents, pop.capacity, graph.resident, graph.volunteer, graph.score, side=solver_side
+    )
     rounds = 1
     # When every feasible pair was a candidate the solve is exact as it stands.
     while np.isfinite(graph.resident_bound).any():
@@ -148,7 +180,14 @@ def propose_matches(
         graph.volunteer = np.concatenate((graph.volunteer, extra_vol))
         graph.score = np.concatenate((graph.score, extra_score))
         assignment = solve_assignment(
-            pop.n_residents, pop.capacity, graph.resident, graph.volunteer, graph.score, assignment, first_new_edge
+            pop.n_residents,
+            pop.capacity,
+            graph.resident,
+            graph.volunteer,
+            graph.score,
+            assignment,
+            first_new_edge,
+            side=solver_side,
         )
         rounds += 1
     solved = time.perf_counter()

@@ -43,44 +43,60 @@ class Assignment:
     bonus: float
 
 
-#: Small components are solved together (block-diagonally) up to this many residents per call;
+#: Small components are solved together (block-diagonally) up to this many rows per call;
 #: scipy's sparse solver does per-row work that grows with the size of its whole input.
-BATCH_RESIDENTS = 2000
+BATCH_ROWS = 2000
+
+#: Which side of the bipartite graph becomes the solver's rows: "auto" takes the smaller side of each
+#: component, "residents" or "capacity" force one (the result is the same optimum either way).
+SOLVER_SIDES = ("auto", "residents", "capacity")
 
 
 def _solve_rows(
-    capacity: IntArray, resident: IntArray, volunteer: IntArray, score: FloatArray
+    capacity: IntArray, resident: IntArray, volunteer: IntArray, score: FloatArray, rows_are_residents: bool
 ) -> tuple[IntArray, IntArray]:
-    """Exact assignment of one batch of candidate pairs: (residents matched, their pair index)."""
-    rows_used, row_of_edge = np.unique(resident, return_inverse=True)
+    """Exact assignment of one batch of candidate pairs: (residents matched, their pair index).
+
+    One side becomes the solver's rows: residents, or units of capacity (a volunteer's copies, as many
+    as it has capacity and candidate residents). Every row gets a private "stays unmatched" column, so
+    each row is matched in full; a row that stays unmatched makes scipy's shortest-path search explore
+    its whole component first, which is why the smaller side (the one that can be matched in full, or
+    nearly) should be the rows.
+    """
+    residents_used, resident_of_edge = np.unique(resident, return_inverse=True)
     degree = np.bincount(volunteer, minlength=len(capacity))
     # A volunteer never needs more capacity columns than candidate residents.
-    columns = np.minimum(capacity, degree)
-    first_column = np.cumsum(columns) - columns
-    n_columns = int(columns.sum())
+    units = np.minimum(capacity, degree)
+    first_unit = np.cumsum(units) - units
+    n_units = int(units.sum())
+    n_residents = len(residents_used)
 
-    copies = columns[volunteer]
+    copies = units[volunteer]
     edge_of_copy = np.repeat(np.arange(len(resident)), copies)
     copy_number = np.arange(len(edge_of_copy)) - np.repeat(np.cumsum(copies) - copies, copies)
-    copy_row = row_of_edge[edge_of_copy]
-    copy_col = first_column[volunteer[edge_of_copy]] + copy_number
+    copy_resident = resident_of_edge[edge_of_copy]
+    copy_unit = first_unit[volunteer[edge_of_copy]] + copy_number
 
-    n_rows = len(rows_used)
-    bonus = cardinality_bonus(n_rows)
+    if rows_are_residents:
+        copy_row, copy_col, n_rows, n_real_columns = copy_resident, copy_unit, n_residents, n_units
+    else:
+        copy_row, copy_col, n_rows, n_real_columns = copy_unit, copy_resident, n_units, n_residents
+    bonus = cardinality_bonus(min(n_residents, n_units))
     # Costs must be non-zero for scipy's sparse matching: a match costs 2 - score (in [1, 2]), staying
     # unmatched costs bonus + 2, so a match saves bonus + score.
     costs = np.concatenate((2.0 - score[edge_of_copy], np.full(n_rows, bonus + 2.0)))
     rows = np.concatenate((copy_row, np.arange(n_rows)))
-    cols = np.concatenate((copy_col, n_columns + np.arange(n_rows)))
-    matrix = sp.csr_array((costs, (rows, cols)), shape=(n_rows, n_columns + n_rows))
+    cols = np.concatenate((copy_col, n_real_columns + np.arange(n_rows)))
+    matrix = sp.csr_array((costs, (rows, cols)), shape=(n_rows, n_real_columns + n_rows))
     row_index, col_index = min_weight_full_bipartite_matching(matrix)
 
-    is_match = col_index < n_columns
-    copy_key = copy_row.astype(np.int64) * n_columns + copy_col
+    is_match = col_index < n_real_columns
+    copy_key = copy_row.astype(np.int64) * n_real_columns + copy_col
     order = np.argsort(copy_key)
-    wanted = row_index[is_match].astype(np.int64) * n_columns + col_index[is_match]
+    wanted = row_index[is_match].astype(np.int64) * n_real_columns + col_index[is_match]
     copy_found = order[np.searchsorted(copy_key, wanted, sorter=order)]
-    return rows_used[row_index[is_match]], edge_of_copy[copy_found]
+    matched_edge = edge_of_copy[copy_found]
+    return resident[matched_edge], matched_edge
 
 
 def solve_assignment(
@@ -91,13 +107,16 @@ def solve_assignment(
     score: FloatArray,
     previous: Assignment | None = None,
     first_new_edge: int = 0,
+    side: str = "auto",
 ) -> Assignment:
     """The best assignment using the given candidate pairs only.
 
     Connected components of the candidate graph are independent problems. With ``previous`` (the
     solution before pairs from ``first_new_edge`` on were added), only the components that the new
-    pairs touch are solved again.
+    pairs touch are solved again. ``side`` picks the solver's rows (see :data:`SOLVER_SIDES`).
     """
+    if side not in SOLVER_SIDES:
+        raise ValueError(f"side must be one of {SOLVER_SIDES}, got {side!r}")
     matched_edge = np.full(n_residents, -1, dtype=np.int64)
     bonus = cardinality_bonus(n_residents)
     if len(resident) == 0:
@@ -108,34 +127,51 @@ def solve_assignment(
         (np.ones(len(resident)), (resident, n_residents + volunteer)),
         shape=(n_residents + n_volunteers, n_residents + n_volunteers),
     )
-    _, label = connected_components(graph, directed=False)
+    n_components, label = connected_components(graph, directed=False)
     edge_component = label[resident]
     if previous is None:
         redo = np.ones(len(resident), dtype=bool)
     else:
-        dirty = np.zeros(label.max() + 1, dtype=bool)
+        dirty = np.zeros(n_components, dtype=bool)
         dirty[edge_component[first_new_edge:]] = True
         redo = dirty[edge_component]
         keep = ~dirty[label[:n_residents]]
         matched_edge[keep] = previous.matched_edge[keep]
 
+    # The size of each side of each component: residents with a pair, and the capacity units usable.
+    residents_per_component = np.bincount(label[np.unique(resident)], minlength=n_components)
+    degree = np.bincount(volunteer, minlength=n_volunteers)
+    volunteer_component = label[n_residents:]
+    units_per_component = np.bincount(
+        volunteer_component, weights=np.minimum(capacity, degree), minlength=n_components
+    ).astype(np.int64)
+    if side == "auto":
+        rows_are_residents = residents_per_component <= units_per_component
+    else:
+        rows_are_residents = np.full(n_components, side == "residents")
+    rows_per_component = np.where(rows_are_residents, residents_per_component, units_per_component)
+
     edges = np.flatnonzero(redo)
-    edges = edges[np.argsort(edge_component[edges], kind="stable")]
-    # Cut the edges, ordered by component, into batches of whole components.
-    component_starts = np.flatnonzero(np.diff(edge_component[edges], prepend=-1))
-    residents_per_component = np.bincount(label[:n_residents], minlength=label.max() + 1)
-    batch: list[IntArray] = []
-    batch_residents = 0
+    # Order the edges by the side their component is solved from, then by component.
+    edges = edges[np.lexsort((edge_component[edges], ~rows_are_residents[edge_component[edges]]))]
+    component_of = edge_component[edges]
+    component_starts = np.flatnonzero(np.diff(component_of, prepend=-1))
     bounds = np.append(component_starts, len(edges))
-    for start, stop in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
-        component_edges = edges[start:stop]
-        batch.append(component_edges)
-        batch_residents += int(residents_per_component[edge_component[component_edges[0]]])
-        if batch_residents >= BATCH_RESIDENTS or stop == len(edges):
+    # Cut the edges into batches of whole components that are all solved from the same side.
+    batch: list[IntArray] = []
+    batch_rows = 0
+    for index, (start, stop) in enumerate(zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True)):
+        component = int(component_of[start])
+        batch.append(edges[start:stop])
+        batch_rows += int(rows_per_component[component])
+        last = index == len(bounds) - 2
+        if last or batch_rows >= BATCH_ROWS or rows_are_residents[component_of[stop]] != rows_are_residents[component]:
             chosen = np.concatenate(batch)
-            rows, picked = _solve_rows(capacity, resident[chosen], volunteer[chosen], score[chosen])
+            rows, picked = _solve_rows(
+                capacity, resident[chosen], volunteer[chosen], score[chosen], bool(rows_are_residents[component])
+            )
             matched_edge[rows] = chosen[picked]
-            batch, batch_residents = [], 0
+            batch, batch_rows = [], 0
     return Assignment(matched_edge, bonus)
 
 

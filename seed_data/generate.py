@@ -255,6 +255,7 @@ ACCOUNTS = [
     ("flatcoach@samen.test", "Fenna Flatcoach", "referrer", "Rijswijk Wonen", "demo-flatcoach-2026"),
     ("vidomes@samen.test", "Vincent Vidomes", "referrer", "Vidomes", "demo-flatcoach-2026"),
     ("bibliotheek@samen.test", "Bo Bibliotheek", "referrer", "Bibliotheek aan de Vliet", "demo-flatcoach-2026"),
+    ("gemeente@samen.test", "Gerda Gemeente", "viewer", "Gemeente Rijswijk", "demo-gemeente-2026"),
 ]
 
 
@@ -324,7 +325,8 @@ def volunteers(n: int, rng: random.Random = RNG, *, expiring_vogs: int = 2) -> l
             "max_distance_km": rng.choice([2, 3, 3, 5, 5, 8]),
             "capacity": rng.choice([1, 1, 1, 2, 2, 3]),
             "motivation": rng.choice(MOTIVATIONS),
-            "lonely_themselves": 1 if rng.random() < 0.12 else 0,
+            # One in four: the coalition invites people who feel lonely themselves to become buddies.
+            "lonely_themselves": 1 if rng.random() < 0.25 else 0,
         }
         signup_draw = rng.randint(1, 800) if outcome else rng.randint(0, 20)
         intake_draw = rng.randint(5, 60) if outcome else 0

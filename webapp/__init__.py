@@ -68,9 +68,11 @@ def register_blueprints(app: Flask) -> None:
     from webapp.admin.routes import bp as admin_bp
     from webapp.auditlog.routes import bp as auditlog_bp
     from webapp.auth.routes import bp as auth_bp
+    from webapp.coalition.routes import bp as coalition_bp
     from webapp.coordination.routes import bp as coordination_bp
     from webapp.matches.routes import bp as matches_bp
     from webapp.matching.routes import bp as matching_bp
+    from webapp.measure.routes import bp as measure_bp
     from webapp.public.routes import bp as public_bp
     from webapp.referrals.routes import bp as referrals_bp
     from webapp.residents.routes import bp as residents_bp
@@ -84,9 +86,11 @@ def register_blueprints(app: Flask) -> None:
         coordination_bp,
         matching_bp,
         matches_bp,
+        measure_bp,
         rights_bp,
         admin_bp,
         auditlog_bp,
+        coalition_bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

@@ -15,6 +15,7 @@ from typing import Any
 
 from flask import Flask
 
+from webapp.figures import parse_age_bands
 from webapp.rules import parse_schedule
 
 
@@ -71,6 +72,15 @@ def _schedule(name: str, default: str) -> str:
     return text
 
 
+def _age_bands(name: str, default: str) -> str:
+    text = os.environ.get(name) or default
+    try:
+        parse_age_bands(text)
+    except ValueError as error:
+        raise ConfigurationError(f"{name}: {error}") from None
+    return text
+
+
 def configure(app: Flask, overrides: Mapping[str, Any] | None = None) -> None:
     """Fill ``app.config`` from defaults, the environment and ``overrides`` (tests)."""
     environment = os.environ.get("SAMEN_ENV", "development")
@@ -118,6 +128,10 @@ def configure(app: Flask, overrides: Mapping[str, Any] | None = None) -> None:
         SAMEN_CHECK_IN_WINDOW_DAYS=_int("SAMEN_CHECK_IN_WINDOW_DAYS", 14),
         SAMEN_MATCH_MAX_MONTHS=_int("SAMEN_MATCH_MAX_MONTHS", 24),
         SAMEN_MATCH_NOTICE_DAYS=_int("SAMEN_MATCH_NOTICE_DAYS", 60),
+        # Loneliness measurement: how long a link to fill the questionnaire in oneself works, and how many requests
+        # with an unknown or spent link one address may make (a guard against guessing).
+        SAMEN_MEASUREMENT_LINK_DAYS=_int("SAMEN_MEASUREMENT_LINK_DAYS", 14),
+        SAMEN_MEASUREMENT_LINK_LIMIT=_str("SAMEN_MEASUREMENT_LINK_LIMIT", "30 per hour"),
         SAMEN_PRIVACY_VERSION="2026-11",
         SAMEN_PAGE_SIZE=50,
         SAMEN_LOGIN_LIMIT=os.environ.get("SAMEN_LOGIN_LIMIT", "10 per minute"),
@@ -153,5 +167,9 @@ def configure(app: Flask, overrides: Mapping[str, Any] | None = None) -> None:
         SAMEN_RETAIN_REFERRAL_MONTHS=_int("SAMEN_RETAIN_REFERRAL_MONTHS", 3),
         SAMEN_RETAIN_RESIDENT_MONTHS=_int("SAMEN_RETAIN_RESIDENT_MONTHS", 24),
         SAMEN_RETAIN_VOLUNTEER_MONTHS=_int("SAMEN_RETAIN_VOLUNTEER_MONTHS", 12),
+        # The coalition's dashboard: the age bands of the loneliness figures (the targets' 12-18, 19-65, over 65), and
+        # the fewest people a number a viewer sees may come from.
+        SAMEN_AGE_BANDS=_age_bands("SAMEN_AGE_BANDS", "12-18,19-65,66-"),
+        SAMEN_MIN_CELL=_int("SAMEN_MIN_CELL", 5),
     )
     app.config.update(overrides)

@@ -12,7 +12,7 @@ consent for intake and matching stands; volunteers need that consent too (``weba
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -110,6 +110,35 @@ def to_engine_resident(resident: Resident, today: date) -> matcher.Resident | No
         preferred_gender=resident.preferred_gender.value if resident.preferred_gender else None,
         max_distance_km=_distance(resident.max_distance_km),
         waiting_days=max(0, (today - resident.waiting_since).days),
+    )
+
+
+def to_engine_recruit(
+    key: Hashable,
+    pc4: str,
+    programme_code: str,
+    slots: Iterable[str],
+    languages: Iterable[str],
+    gender: str | None = None,
+    age: int | None = None,
+    max_distance_km: float | None = None,
+) -> matcher.Volunteer | None:
+    """A volunteer who does not exist yet ("Wie zoeken we?"): one place, screened and with the VOG the programme
+    asks, living in the ``pc4`` area; None when the area is unknown. ``key`` is its id for the engine."""
+    area = pc4_areas().get(pc4)
+    if area is None:
+        return None
+    return matcher.Volunteer(
+        id=key,
+        lat=area.lat,
+        lon=area.lon,
+        availability=_clean_slots(f"recruit {pc4}", slots),
+        languages=_clean_strings(languages),
+        programmes=frozenset({programme_code}),
+        capacity=1,
+        age=age,
+        gender=gender,
+        max_distance_km=_distance(max_distance_km),
     )
 
 

@@ -8,6 +8,7 @@ dated in the past with their ``today=`` and ``at=`` so that timelines, check-ins
 from __future__ import annotations
 
 import csv
+import random
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -19,7 +20,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from webapp.clock import local_date, stored_moment
-from webapp.enums import CheckInMethod, CheckInVerdict, CheckInWith, MatchStatus
+from webapp.enums import CheckInMethod, CheckInVerdict, CheckInWith, MatchStatus, MeasurementMoment
+from webapp.loneliness import EMOTIONAL_ITEMS, ITEM_COUNT
 from webapp.models import (
     ConsentGiver,
     ConsentMethod,
@@ -43,7 +45,7 @@ from webapp.models import (
 from webapp.postcodes import parse_postcode
 from webapp.rules import needs_representative
 from webapp.security import hash_password
-from webapp.services import consent, matches, outbox, referrals, residents, screening
+from webapp.services import consent, matches, measurements, outbox, referrals, residents, screening
 from webapp.services.matching import candidates_for
 
 SEED_DIR = Path(__file__).resolve().parent.parent / "seed_data"
@@ -126,6 +128,7 @@ def load_demo_data(session: Session, today: date) -> DemoCounts:
 
     staff = (coordinator, accounts["coordinator2@samen.test"])
     made = _play_stories(session, STORIES, people, staff, today)
+    measure_loneliness(session, volunteers, people, made, staff, today)
     _plan_intake_talks(session, volunteers, people, staff, today)
     outbox.discard_unsent(session)
     session.flush()
@@ -568,3 +571,219 @@ def _plan_intake_talks(
         screening.plan_intake(
             session, volunteer, coordinator, today + timedelta(days=days_ahead), volunteer.version, today=today
         )
+
+
+# -- loneliness measured (De Jong Gierveld) ----------------------------------------------------------------------
+# Most residents agree at their intake talk to the loneliness measurement and are measured then: mostly moderately or
+# severely lonely (they are referred because they are lonely), a few very severely, a few not (any more). At each
+# check-in of their match the coordinator measures again; most scores improve, not all. Residents still waiting
+# after a few months are measured once in between, with little change. The volunteers who said they feel lonely (and
+# take part) are measured at their intake talk, and at their check-ins or, without a match, three to six months
+# later. Some answers are "wil/weet niet"; some people filled it in themselves through a link. All of it goes through
+# the consent and measurement services, dated on its day (never after today).
+
+_MEASURE_SEED = 1985  # De Jong Gierveld & Kamphuis
+# The share of people with an intake talk who agree to the measurement, and of those measured through a link.
+_LONELINESS_CONSENT_SHARE = 0.85
+_BY_LINK_SHARE = 0.12
+# (lowest, highest total, weight) of the intake scores: niet, matig, ernstig, zeer ernstig eenzaam.
+_INTAKE_BANDS = ((1, 2, 5), (3, 8, 55), (9, 10, 28), (11, 11, 12))
+# How many points lower the total ends up with a buddy (reached by the third check-in; mostly a few, now and then
+# none or a little worse), and the change in between while waiting: (points, how many in a bag of them). Drawn from
+# a bag, so that a handful of people shows the same spread on every load.
+_BUDDY_EFFECT = ((-1, 1), (0, 2), (2, 4), (3, 4), (4, 3), (5, 2))
+_WAITING = ((-2, 2), (-1, 5), (0, 7), (1, 4), (2, 2))
+_IN_BETWEEN_AFTER_DAYS = 80  # about three months (and up to a month later)
+
+
+@dataclass
+class _Bag:
+    """Draws without putting back, refilled (and shuffled) when empty: the spread of ``options`` holds even for a
+    few draws."""
+
+    rng: random.Random
+    options: Sequence[tuple[int, int]]
+    left: list[int] = field(default_factory=list)
+
+    def draw(self) -> int:
+        if not self.left:
+            self.left = [value for value, count in self.options for _ in range(count)]
+            self.rng.shuffle(self.left)
+        return self.left.pop()
+
+
+def demo_answers(rng: random.Random, total: int, missing: int = 0) -> list[str | None]:
+    """Eleven answers whose total score is ``total``, with ``missing`` of them "wil/weet niet" (None)."""
+    numbers = list(range(1, ITEM_COUNT + 1))
+    lonely = set(rng.sample(numbers, total))
+    answers: list[str | None] = []
+    for number in numbers:
+        emotional = number in EMOTIONAL_ITEMS
+        if number in lonely:
+            answers.append(rng.choice(("ja", "ja", "min of meer") if emotional else ("nee", "nee", "min of meer")))
+        else:
+            answers.append("nee" if emotional else "ja")
+    for number in rng.sample(numbers, missing):
+        answers[number - 1] = None
+    return answers
+
+
+def _clamped(total: int) -> int:
+    return min(ITEM_COUNT, max(0, total))
+
+
+def _at_check_in(rng: random.Random, intake: int, effect: int, number: int, verdict: CheckInVerdict, last: int) -> int:
+    """The total at the ``number``-th check-in: on the way to ``intake - effect``, with a point of noise; worse than
+    last time when the check-in brought concerns."""
+    if verdict is CheckInVerdict.ZORGEN:
+        return _clamped(last + rng.choice((1, 2)))
+    return _clamped(intake - round(effect * min(1.0, number / 3)) + rng.choice((-1, 0, 0, 1)))
+
+
+def _missing(rng: random.Random) -> int:
+    """Most people answer everything; about one in twelve leaves one or two statements open."""
+    roll = rng.random()
+    return 2 if roll < 0.02 else 1 if roll < 0.08 else 0
+
+
+def _intake_total(rng: random.Random) -> int:
+    low, high, _weight = rng.choices(_INTAKE_BANDS, weights=[band[2] for band in _INTAKE_BANDS])[0]
+    return rng.randint(low, high)
+
+
+def _told_age(rng: random.Random) -> int | None:
+    """The age a resident without a stored birth date tells at the measurement (most are older; some say nothing)."""
+    roll = rng.random()
+    if roll < 0.1:
+        return None
+    return rng.randint(66, 93) if roll < 0.72 else rng.randint(24, 64)
+
+
+@dataclass
+class _Measured:
+    """One person's measurements as the demo takes them: the latest total, and the age they told."""
+
+    total: int
+    told_age: int | None = None
+
+
+@dataclass
+class _Changes:
+    """Where the demo's changes of the total come from: with a buddy, and while waiting."""
+
+    buddy: _Bag
+    waiting: _Bag
+
+
+def _give_loneliness_consent(session: Session, person: Resident | Volunteer, on: date, coordinator: User) -> None:
+    young = needs_representative(person.birth_date, on)
+    giver = ConsentGiver.REPRESENTATIVE if young else ConsentGiver.PERSON
+    given = consent.GivenConsent(ConsentPurpose.LONELINESS, giver, ConsentMethod.MONDELING, on, DEMO_TEXT_VERSION)
+    consent.give(session, person, given, coordinator, today=on)
+
+
+def _measure(
+    session: Session,
+    rng: random.Random,
+    person: Resident | Volunteer,
+    state: _Measured,
+    on: date,
+    moment: MeasurementMoment,
+    by: User,
+    today: date,
+    check_in_id: int | None = None,
+) -> None:
+    """One measurement with ``state.total`` as the total, taken with the coordinator or, now and then, through a
+    link the person used a day or two later (when that day has come)."""
+    answers = demo_answers(rng, state.total, _missing(rng))
+    used_on = on + timedelta(days=rng.randint(1, 2))
+    if check_in_id is None and rng.random() < _BY_LINK_SHARE and used_on <= today:
+        new = measurements.create_link(session, by, person, moment, at=_at(on, 12))
+        measurements.use_link(session, new.token, answers, now=_at(used_on, 19, 30))
+        return
+    measurements.record_measurement(
+        session,
+        by,
+        person,
+        answers,
+        measured_on=on,
+        moment=moment,
+        check_in=check_in_id,
+        age=state.told_age,
+        today=today,
+        at=_at(on, 14, 30),
+    )
+
+
+def _present(check_in_with: CheckInWith, resident: bool) -> bool:
+    own = CheckInWith.BEWONER if resident else CheckInWith.VRIJWILLIGER
+    return check_in_with in (own, CheckInWith.BEIDEN)
+
+
+def _follow_up_at_check_ins(
+    session: Session,
+    rng: random.Random,
+    person: Resident | Volunteer,
+    state: _Measured,
+    match: Match | None,
+    effect: int,
+    by: User,
+    today: date,
+) -> bool:
+    """A measurement at each check-in of the person's match that they took part in, on the way to ``effect``
+    points lower than at the intake; whether there was one."""
+    resident = isinstance(person, Resident)
+    check_ins = [c for c in match.check_ins if _present(c.with_whom, resident)] if match is not None else []
+    intake = state.total
+    for number, check_in in enumerate(check_ins, start=1):
+        state.total = _at_check_in(rng, intake, effect, number, check_in.verdict, state.total)
+        moment = MeasurementMoment.CHECK_IN
+        _measure(session, rng, person, state, check_in.held_on, moment, by, today, check_in_id=check_in.id)
+    return bool(check_ins)
+
+
+def measure_loneliness(
+    session: Session,
+    volunteers: Sequence[Volunteer],
+    people: Sequence[Resident],
+    made: Sequence[Match],
+    staff: Sequence[User],
+    today: date,
+) -> None:
+    """The loneliness measurements of the demo's history (see the comment above)."""
+    rng = random.Random(_MEASURE_SEED)
+    changes = _Changes(_Bag(rng, _BUDDY_EFFECT), _Bag(rng, _WAITING))
+    coordinator = staff[0]
+    by_resident = {m.resident_id: m for m in made}
+    by_volunteer = {m.volunteer_id: m for m in made}
+
+    for resident in sorted(people, key=lambda r: r.id):
+        match = by_resident.get(resident.id)
+        # The coordinator who follows a match measures at its check-ins: those residents all agreed.
+        agrees = (match is not None and bool(match.check_ins)) or rng.random() < _LONELINESS_CONSENT_SHARE
+        if resident.intake_on is None or not agrees:
+            continue
+        _give_loneliness_consent(session, resident, resident.intake_on, coordinator)
+        state = _Measured(_intake_total(rng), None if resident.birth_date else _told_age(rng))
+        _measure(session, rng, resident, state, resident.intake_on, MeasurementMoment.INTAKE, coordinator, today)
+        effect = changes.buddy.draw() if match is not None and match.check_ins else 0
+        _follow_up_at_check_ins(session, rng, resident, state, match, effect, coordinator, today)
+        in_between = resident.intake_on + timedelta(days=_IN_BETWEEN_AFTER_DAYS + rng.randint(0, 30))
+        if match is None and in_between <= today and rng.random() < 0.9:
+            state.total = _clamped(state.total + changes.waiting.draw())
+            _measure(session, rng, resident, state, in_between, MeasurementMoment.OTHER, coordinator, today)
+
+    for volunteer in sorted(volunteers, key=lambda v: v.id):
+        taking_part = volunteer.intake_outcome in (IntakeOutcome.GESCHIKT, IntakeOutcome.TWIJFEL)
+        if not volunteer.lonely_themselves or volunteer.intake_on is None or not taking_part:
+            continue
+        _give_loneliness_consent(session, volunteer, volunteer.intake_on, coordinator)
+        state = _Measured(rng.randint(3, 9))
+        _measure(session, rng, volunteer, state, volunteer.intake_on, MeasurementMoment.INTAKE, coordinator, today)
+        match = by_volunteer.get(volunteer.id)
+        effect = changes.buddy.draw() if match is not None and match.check_ins else 0
+        followed = _follow_up_at_check_ins(session, rng, volunteer, state, match, effect, coordinator, today)
+        later = volunteer.intake_on + timedelta(days=90 + rng.randint(0, 90))
+        if later <= today and not followed:
+            state.total = _clamped(state.total + changes.waiting.draw())
+            _measure(session, rng, volunteer, state, later, MeasurementMoment.OTHER, coordinator, today)

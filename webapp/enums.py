@@ -289,6 +289,9 @@ class AuditAction(enum.StrEnum):
     MATCH_STARTED = "match.started"
     MATCH_CHECKED_IN = "match.checked_in"
     MATCH_ENDED = "match.ended"
+    # Loneliness measurements (De Jong Gierveld): never an answer or a score in the trail.
+    MEASUREMENT_RECORDED = "measurement.recorded"
+    MEASUREMENT_LINK_CREATED = "measurement.link_created"
     # Sign-in and accounts.
     AUTH_LOGIN = "auth.login"
     AUTH_LOGIN_FAILED = "auth.login_failed"
@@ -330,6 +333,7 @@ class AuditSubject(enum.StrEnum):
     REJECTION_REASON = "rejection_reason"
     END_REASON = "end_reason"
     RETENTION = "retention"
+    COALITION = "coalition"  # the coalition's figures (aggregates only, no one's record)
 
 
 class DjgAnswer(enum.StrEnum):
@@ -362,3 +366,33 @@ class MeasurementSource(enum.StrEnum):
 
     STAFF = "met_medewerker"
     SELF = "zelf"
+
+
+class FigureKind(enum.StrEnum):
+    """What a cell of one of the coalition's tables holds (how it is shown, and how it is kept from telling about
+    fewer than ``SAMEN_MIN_CELL`` people)."""
+
+    TEXT = "text"  # a row's label
+    COUNT = "count"  # a number of people (or of matches, check-in moments): in the table's sums
+    NUMBER = "number"  # another quantity that comes from the people of a count (free places)
+    PERCENT = "percent"
+    MEAN = "mean"
+    DAYS = "days"  # a median number of days
+    MONTHS = "months"  # a predicted waiting time
+
+
+class Suppression(enum.StrEnum):
+    """Why a viewer does not see a number: a count of fewer than the minimum, a cell that would give such a count
+    away by subtraction from the totals, or a statistic that comes from too few people."""
+
+    SMALL = "klein"
+    DERIVABLE = "afleidbaar"
+    FEW = "te_weinig"
+
+
+class CheckInTiming(enum.StrEnum):
+    """How one moment of a match's check-in schedule went, once its window has closed (or it was held in time)."""
+
+    ON_TIME = "op_tijd"  # a check-in within the window either side of the moment
+    LATE = "te_laat"  # the first check-in that covers the moment came after its window
+    MISSED = "niet_gehouden"  # no check-in covers it, and its window has closed

@@ -10,7 +10,7 @@ import enum
 from collections.abc import Iterable, Mapping
 from typing import Any, Protocol
 
-from flask_babel import get_locale
+from flask_babel import get_locale, lazy_pgettext
 from flask_babel import lazy_gettext as _l
 from wtforms.fields.choices import SelectChoice
 
@@ -20,6 +20,7 @@ from webapp.enums import (
     AuditSubject,
     CheckInMethod,
     CheckInState,
+    CheckInTiming,
     CheckInVerdict,
     CheckInWith,
     ConsentGiver,
@@ -134,10 +135,12 @@ _LABELS: dict[type[enum.Enum], Mapping[Any, Any]] = {
         Role.ADMIN: _l("beheerder"),
         Role.VIEWER: _l("meekijker (alleen cijfers)"),
     },
+    # The answers of the Dutch instrument: their "English" is the Dutch words (a translation would be another
+    # instrument), hence a context of their own, apart from the everyday "ja" and "nee".
     DjgAnswer: {
-        DjgAnswer.JA: _l("ja"),
-        DjgAnswer.MIN_OF_MEER: _l("min of meer"),
-        DjgAnswer.NEE: _l("nee"),
+        DjgAnswer.JA: lazy_pgettext("De Jong Gierveld", "ja"),
+        DjgAnswer.MIN_OF_MEER: lazy_pgettext("De Jong Gierveld", "min of meer"),
+        DjgAnswer.NEE: lazy_pgettext("De Jong Gierveld", "nee"),
     },
     LonelinessCategory: {
         LonelinessCategory.NIET: _l("niet eenzaam"),
@@ -153,6 +156,11 @@ _LABELS: dict[type[enum.Enum], Mapping[Any, Any]] = {
     MeasurementSource: {
         MeasurementSource.STAFF: _l("samen met een medewerker"),
         MeasurementSource.SELF: _l("zelf ingevuld via een link"),
+    },
+    CheckInTiming: {
+        CheckInTiming.ON_TIME: _l("op tijd"),
+        CheckInTiming.LATE: _l("te laat gehouden"),
+        CheckInTiming.MISSED: _l("niet gehouden"),
     },
     OrganisationKind: {
         OrganisationKind.WELZIJN: _l("welzijn"),
@@ -245,6 +253,8 @@ _LABELS: dict[type[enum.Enum], Mapping[Any, Any]] = {
         AuditAction.MATCH_STARTED: _l("koppeling actief"),
         AuditAction.MATCH_CHECKED_IN: _l("contactmoment vastgelegd"),
         AuditAction.MATCH_ENDED: _l("koppeling beëindigd"),
+        AuditAction.MEASUREMENT_RECORDED: _l("eenzaamheidsmeting vastgelegd"),
+        AuditAction.MEASUREMENT_LINK_CREATED: _l("link voor een eenzaamheidsmeting gemaakt"),
         AuditAction.AUTH_LOGIN: _l("ingelogd"),
         AuditAction.AUTH_LOGIN_FAILED: _l("inloggen mislukt"),
         AuditAction.AUTH_LOGOUT: _l("uitgelogd"),
@@ -281,6 +291,7 @@ _LABELS: dict[type[enum.Enum], Mapping[Any, Any]] = {
         AuditSubject.REJECTION_REASON: _l("reden van afwijzen"),
         AuditSubject.END_REASON: _l("reden van beëindigen"),
         AuditSubject.RETENTION: _l("bewaartermijnen"),
+        AuditSubject.COALITION: _l("cijfers van de coalitie"),
     },
 }
 

@@ -27,6 +27,8 @@ FORMATS = ("json", "text")
 # Fields a log call may pass in ``extra`` (the access log does); everything else on a record is left out.
 EXTRA_FIELDS = ("method", "path", "endpoint", "status", "bytes", "duration_ms", "user_id", "event")
 STATEMENT_CHARACTERS = 1000
+# Paths whose rest is a secret (a one-time link's token).
+SECRET_PATH_PREFIXES = ("/meting/",)
 
 ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None]
 
@@ -43,10 +45,23 @@ def _signed_in_user_id() -> int | None:
     return int(identity[0]) if identity else None
 
 
+def loggable_path(path: str) -> str:
+    """The path as a log may hold it: a one-time link's token (``/meting/<token>``) is a secret that works for days,
+    so it is masked."""
+    for prefix in SECRET_PATH_PREFIXES:
+        if path.startswith(prefix) and len(path) > len(prefix):
+            return prefix + "…"
+    return path
+
+
 def _request_fields() -> dict[str, Any]:
     if not has_request_context():
         return {}
-    fields: dict[str, Any] = {"method": request.method, "path": request.path, "endpoint": request.endpoint}
+    fields: dict[str, Any] = {
+        "method": request.method,
+        "path": loggable_path(request.path),
+        "endpoint": request.endpoint,
+    }
     user_id = _signed_in_user_id()
     if user_id is not None:
         fields["user_id"] = user_id

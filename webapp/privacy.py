@@ -305,6 +305,55 @@ CATALOGUE: tuple[RecordKind, ...] = (
         ),
     ),
     RecordKind(
+        key="eenzaamheid",
+        title=_l("De vragenlijst over eenzaamheid"),
+        fields=(
+            _l(
+                "je antwoorden op de 11 uitspraken van de eenzaamheidsschaal van De Jong Gierveld, die ook de GGD "
+                "gebruikt; een vraag die je niet wilde of kon beantwoorden, blijft leeg"
+            ),
+            _l("de scores die daaruit volgen, en de versie van de vragenlijst"),
+            _l(
+                "wanneer je de vragenlijst invulde (bij de intake, bij een contactmoment of tussendoor) en hoe oud je "
+                "toen was"
+            ),
+            _l("of je hem samen met een medewerker invulde of zelf, via een link die één keer werkt"),
+        ),
+        purpose=_l(
+            "Om te zien of Samen helpt tegen eenzaamheid. We kijken naar de cijfers van alle deelnemers samen; het is "
+            "geen test en geen diagnose. Bewoners en vrijwilligers die zich zelf eenzaam voelen, vullen de vragenlijst "
+            "alleen in als ze dat willen."
+        ),
+        basis=LegalBasis.CONSENT,
+        basis_note=_l("Je geeft hier apart toestemming voor. Zonder die toestemming meten we niets."),
+        sensitive=_l(
+            "Hoe eenzaam je je voelt, is een gevoelig gegeven. Je mag elke vraag overslaan, en je kunt je toestemming "
+            "altijd intrekken: dan meten we niet meer."
+        ),
+        retention=(
+            Retention(
+                _l(
+                    "Zo lang als je dossier als bewoner of je aanmelding als vrijwilliger (zie hierboven). Wissen we "
+                    "die, dan blijven je antwoorden en scores bewaard zonder je naam, alleen voor de cijfers over de "
+                    "groep. "
+                    "Een link om de vragenlijst zelf in te vullen werkt %(days)s; een link die je niet gebruikte, "
+                    "wissen we dan ook."
+                ),
+                (Period("days", "SAMEN_MEASUREMENT_LINK_DAYS", Unit.DAYS),),
+            ),
+        ),
+        audiences=(
+            _COORDINATOR_ALL,
+            _ADMIN_ALL,
+            Audience(Role.REFERRER, _l("niets: een verwijzer ziet nooit een antwoord of een score")),
+            Audience(
+                Role.VIEWER,
+                _l("alleen cijfers over groepen van minstens 5 mensen, nooit iets over één persoon"),
+            ),
+        ),
+        tables=frozenset({"loneliness_measurements", "measurement_links"}),
+    ),
+    RecordKind(
         key="verzoek",
         title=_l("Je verzoeken over je gegevens"),
         fields=(

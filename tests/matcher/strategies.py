@@ -264,6 +264,63 @@ def instances(residents: tuple[int, int] = (0, 6), volunteers: tuple[int, int] =
     return draw_instance()
 
 
+@dataclass(frozen=True)
+class RecruitingCase:
+    """A run's input and hypothetical volunteers to add to it one at a time (ids ``n0``, ``n1``, ...)."""
+
+    instance: Instance
+    recruits: tuple[Volunteer, ...]
+
+
+def _recruit(src: Source, index: int, residents: Sequence[Resident]) -> Volunteer:
+    # Mostly where someone waits, with their programme, part-days and languages; sometimes anyone, anywhere.
+    if not residents or src.chance(25):
+        return replace(_volunteer(src, index, ()), id=f"n{index}")
+    resident = src.choice(residents)
+    slots = sorted(resident.availability)
+    return Volunteer(
+        id=f"n{index}",
+        lat=resident.lat,
+        lon=resident.lon,
+        availability=src.subset(slots, 1, 2) if slots else _availability(src),
+        languages=src.subset(sorted(resident.languages), 0, 1) if resident.languages else frozenset(),
+        programmes={resident.programme} | src.subset(PROGRAMMES, 0, 1),
+        capacity=src.choice((1, 2, 1, 3)),
+        age=_optional_age(src),
+        gender=resident.preferred_gender if src.chance(70) else _optional_gender(src),
+        max_distance_km=_optional_limit(src),
+    )
+
+
+def build_recruiting_case(
+    src: Source, residents: tuple[int, int], volunteers: tuple[int, int], recruits: tuple[int, int]
+) -> RecruitingCase:
+    instance = build_instance(src, residents, volunteers)
+    return RecruitingCase(instance, tuple(_recruit(src, i, instance.residents) for i in range(src.integer(*recruits))))
+
+
+def random_recruiting_case(
+    seed: int,
+    residents: tuple[int, int] = (0, 6),
+    volunteers: tuple[int, int] = (0, 5),
+    recruits: tuple[int, int] = (1, 3),
+) -> RecruitingCase:
+    """The seeded twin of :func:`recruiting_cases`."""
+    return build_recruiting_case(RandomSource(seed), residents, volunteers, recruits)
+
+
+def recruiting_cases(
+    residents: tuple[int, int] = (0, 6), volunteers: tuple[int, int] = (0, 5), recruits: tuple[int, int] = (1, 3)
+) -> st.SearchStrategy[RecruitingCase]:
+    """Hypothesis strategy for a run and recruits to judge against it."""
+
+    @st.composite
+    def draw_case(draw: st.DrawFn) -> RecruitingCase:
+        return build_recruiting_case(DrawSource(draw), residents, volunteers, recruits)
+
+    return draw_case()
+
+
 def one_programme_rules() -> st.SearchStrategy[ProgrammeRules]:
     """Hypothesis strategy for the rules of one programme, each field set or not."""
 
@@ -326,3 +383,10 @@ def feasible_pairs(instance: Instance) -> list[tuple[int, int, float]]:
         for j, v in enumerate(instance.volunteers)
         if oracle.first_failed_rule(v, r, instance.rules) is None
     ]
+
+
+def scarce_instances(low: int = 30, high: int = 60) -> st.SearchStrategy[Instance]:
+    """Waiting lists with more residents than capacity: ``low`` to ``high`` residents, a quarter as many
+    volunteers (capacity 0 to 3, so about a third as many units), all in one small town, so that the
+    candidate graph is mostly one large component and many residents stay unmatched."""
+    return st.builds(random_instance, st.integers(0, 2**32 - 1), st.just((low, high)), st.just((low // 4, high // 4)))

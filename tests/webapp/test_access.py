@@ -21,6 +21,9 @@ PUBLIC_ENDPOINTS = {
     "public.healthz",
     "public.volunteer_signup",
     "public.signup_thanks",
+    # The loneliness questionnaire through a one-time link: the link is the key (tests/webapp/test_measurements.py).
+    "measure.fill_in",
+    "measure.thanks",
     "auth.login",
     "auth.logout",
 }
@@ -31,10 +34,13 @@ ALLOWED_ROLES = {
     "coordination": {Role.COORDINATOR, Role.ADMIN},
     "matching": {Role.COORDINATOR, Role.ADMIN},
     "matches": {Role.COORDINATOR, Role.ADMIN},
+    "measure": {Role.COORDINATOR, Role.ADMIN},
     "rights": {Role.COORDINATOR, Role.ADMIN},
     "auditlog": {Role.ADMIN},
     "admin": {Role.ADMIN},
-    "auth": {Role.REFERRER, Role.COORDINATOR, Role.ADMIN},
+    # The coalition's dashboard: the only staff pages a viewer sees (besides their own account's).
+    "coalition": {Role.COORDINATOR, Role.ADMIN, Role.VIEWER},
+    "auth": {Role.REFERRER, Role.COORDINATOR, Role.ADMIN, Role.VIEWER},
 }
 
 

@@ -2,7 +2,8 @@
 
 Every rule of the app's ``url_map`` (except the public pages) is requested by every kind of visitor: anonymous, an
 admin and a coordinator of the controlling organisation (Welzijn Rijswijk), a referrer of a partner, a coordinator and
-an admin of a partner whose access no admin confirmed, and a partner's coordinator whose access was confirmed. Where a
+an admin of a partner whose access no admin confirmed, a partner's coordinator whose access was confirmed, and
+viewers (of a partner and of the controller), who see only the coalition's dashboard and their own account. Where a
 route takes the id of a referral, resident, match or volunteer, it is requested with a record of the visitor's own
 organisation and with one of another organisation.
 
@@ -53,6 +54,9 @@ VISITORS = [
     Visitor("coordinator of a partner, not confirmed", Role.COORDINATOR, "vidomes", sensitive_confirmed=False),
     Visitor("admin of a partner, not confirmed", Role.ADMIN, "vidomes", sensitive_confirmed=False),
     Visitor("coordinator of a partner, confirmed", Role.COORDINATOR, "vidomes"),
+    # The municipality's or a partner's manager: the coalition's dashboard and their own account, nothing else.
+    Visitor("viewer of a partner", Role.VIEWER, "vidomes"),
+    Visitor("viewer of the controller", Role.VIEWER, "controller"),
 ]
 OTHER_ORGANISATION = {"controller": "rijswijk_wonen", "rijswijk_wonen": "vidomes", "vidomes": "rijswijk_wonen"}
 
@@ -96,7 +100,8 @@ def build_world(make: Factories) -> World:
         if visitor.role is None:
             continue
         confirmed: dict[str, Any] = {}
-        if visitor.organisation != "controller" and visitor.role is not Role.REFERRER and visitor.sensitive_confirmed:
+        sensitive = visitor.role in (Role.COORDINATOR, Role.ADMIN)
+        if visitor.organisation != "controller" and sensitive and visitor.sensitive_confirmed:
             confirmed = {
                 "sensitive_access_reason": "Coördineert het project in de wijk",
                 "sensitive_access_confirmed_by_id": admin.id,
@@ -120,6 +125,7 @@ def build_world(make: Factories) -> World:
         "programme": "buddy",
         "rejection_reason": str(db.session.scalar(select(RejectionReason.code).limit(1))),
         "end_reason": str(db.session.scalar(select(EndReason.code).limit(1))),
+        "chart": "matig-bewoners",
     }
     db.session.commit()
     return World(records, accounts, fixed)

@@ -23,12 +23,26 @@ from matcher.encoding import haversine_km
 from tests.webapp.conftest import AuthActions, FreshGlobalsClient, _test_config
 from webapp import create_app
 from webapp.clock import local_date, local_today
-from webapp.enums import RESIDENT_STATUS_FOR_MATCH, Attention, CheckInState, ReferralStatus
+from webapp.enums import (
+    RESIDENT_STATUS_FOR_MATCH,
+    Attention,
+    CheckInState,
+    ConsentPurpose,
+    LonelinessCategory,
+    MeasurementMoment,
+    MeasurementSource,
+    ReferralStatus,
+)
 from webapp.extensions import db
+from webapp.loneliness import INSTRUMENT_VERSION, score_djg11
 from webapp.models import (
+    CheckIn,
+    Consent,
     IntakeOutcome,
+    LonelinessMeasurement,
     Match,
     MatchStatus,
+    MeasurementLink,
     OutboxMail,
     Programme,
     Referral,
@@ -41,6 +55,7 @@ from webapp.models import (
 )
 from webapp.postcodes import pc4_areas
 from webapp.rules import Blocker, eligibility_blockers, referral_status, vog_is_valid
+from webapp.services import measurements
 from webapp.services.follow_up import followed, policy_from
 from webapp.services.week import coordinator_week
 
@@ -51,6 +66,7 @@ README_PASSWORDS = {
     "flatcoach@samen.test": "demo-flatcoach-2026",
     "vidomes@samen.test": "demo-flatcoach-2026",
     "bibliotheek@samen.test": "demo-flatcoach-2026",
+    "gemeente@samen.test": "demo-gemeente-2026",
 }
 
 
@@ -403,3 +419,122 @@ def test_each_demo_account_signs_in_with_the_password_in_the_readme(demo: Flask,
 
     assert response.status_code == 302
     assert "/inloggen" not in response.headers["Location"]
+
+
+# -- loneliness measured (De Jong Gierveld) ---------------------------------------------------------------------
+
+
+def _measurements() -> list[LonelinessMeasurement]:
+    return list(db.session.scalars(select(LonelinessMeasurement).order_by(LonelinessMeasurement.id)))
+
+
+def _band(age: int | None) -> str | None:
+    if age is None:
+        return None
+    return "12-18" if age <= 18 else "19-65" if age <= 65 else "65+"
+
+
+def test_most_residents_with_an_intake_talk_and_the_lonely_volunteers_were_measured(demo: Flask) -> None:
+    rows = _measurements()
+    residents = {m.resident_id for m in rows if m.resident_id is not None}
+    volunteers = {m.volunteer_id for m in rows if m.volunteer_id is not None}
+    with_intake = db.session.scalar(select(func.count()).select_from(Resident).where(Resident.intake_on.is_not(None)))
+
+    assert len(residents) >= 0.7 * (with_intake or 0)
+    assert len(volunteers) >= 5
+    intakes = {(m.resident_id, m.volunteer_id) for m in rows if m.moment is MeasurementMoment.INTAKE}
+    assert {(m.resident_id, m.volunteer_id) for m in rows} == intakes  # everyone measured has a baseline
+    assert {m.moment for m in rows} == set(MeasurementMoment)
+    assert {m.source for m in rows} == set(MeasurementSource)
+
+
+def test_every_measurement_is_dated_from_the_consent_up_to_today_and_scored_as_the_scale_says(
+    demo: Flask, today: date
+) -> None:
+    wrong = []
+    for m in _measurements():
+        person = db.session.get(Resident, m.resident_id) if m.resident_id else db.session.get(Volunteer, m.volunteer_id)
+        assert person is not None
+        owner = {"resident_id": m.resident_id} if m.resident_id else {"volunteer_id": m.volunteer_id}
+        consented = db.session.scalar(
+            select(func.min(Consent.given_on)).where(
+                Consent.purpose == ConsentPurpose.LONELINESS,
+                Consent.withdrawn_at.is_(None),
+                *(getattr(Consent, key) == value for key, value in owner.items()),
+            )
+        )
+        score = score_djg11(m.answers)
+        checks = [
+            consented is not None and consented <= m.measured_on <= today,
+            measurements.known_since(person) <= m.measured_on,
+            local_date(m.recorded_at) <= today,
+            (m.total, m.emotional, m.social, m.missing, m.category)
+            == (score.total, score.emotional, score.social, score.missing, score.category),
+            m.instrument_version == INSTRUMENT_VERSION,
+            not isinstance(person, Volunteer) or person.lonely_themselves,
+        ]
+        if not all(checks):
+            wrong.append((m.id, checks))
+
+    assert wrong == []
+
+
+def test_a_measurement_at_a_check_in_follows_that_check_in_of_the_persons_own_match(demo: Flask) -> None:
+    at_check_ins = [m for m in _measurements() if m.moment is MeasurementMoment.CHECK_IN]
+
+    assert len({m.resident_id for m in at_check_ins if m.resident_id}) >= 5
+    wrong = []
+    for m in at_check_ins:
+        check_in = db.session.get(CheckIn, m.check_in_id)
+        match = db.session.get(Match, check_in.match_id) if check_in is not None else None
+        own = match is not None and (match.resident_id == m.resident_id or match.volunteer_id == m.volunteer_id)
+        if not own or check_in is None or check_in.held_on > m.measured_on:
+            wrong.append(m.id)
+    assert wrong == []
+
+
+def test_most_follow_ups_with_a_buddy_improve_not_all_and_some_answers_are_missing(demo: Flask) -> None:
+    rows = _measurements()
+    intake = {m.resident_id: m.total for m in rows if m.resident_id and m.moment is MeasurementMoment.INTAKE}
+    latest = {m.resident_id: m.total for m in rows if m.resident_id and m.moment is MeasurementMoment.CHECK_IN}
+    pairs = [(intake[r], total) for r, total in latest.items() if intake.get(r) is not None and total is not None]
+
+    improved = sum(1 for before, after in pairs if after < before)
+    assert improved > len(pairs) / 2
+    assert improved < len(pairs)
+    assert sum(1 for m in rows if m.missing) >= 3
+    assert {m.category for m in rows if m.moment is MeasurementMoment.INTAKE} >= set(LonelinessCategory) | {None}
+
+
+@pytest.mark.parametrize("band", ["19-65", "65+"])
+def test_each_age_band_has_five_residents_measured_at_intake_and_later(demo: Flask, band: str) -> None:
+    rows = [m for m in _measurements() if m.resident_id is not None]
+    at_intake = {m.resident_id for m in rows if m.moment is MeasurementMoment.INTAKE and _band(m.age) == band}
+    followed = {m.resident_id for m in rows if m.moment is not MeasurementMoment.INTAKE and _band(m.age) == band}
+
+    assert len(at_intake) >= 5
+    assert len(followed) >= 5
+
+
+def test_every_demo_link_was_used_and_no_token_is_kept(demo: Flask) -> None:
+    links = db.session.scalars(select(MeasurementLink)).all()
+
+    assert links
+    assert all(link.used_at is not None and link.measurement_id is not None for link in links)
+    assert all(local_date(link.used_at) <= local_today() for link in links if link.used_at is not None)
+
+
+def test_a_residents_page_shows_their_measurements(coordinator_client: FlaskClient) -> None:
+    measured = db.session.scalar(
+        select(LonelinessMeasurement.resident_id)
+        .where(LonelinessMeasurement.moment == MeasurementMoment.CHECK_IN)
+        .order_by(LonelinessMeasurement.id)
+        .limit(1)
+    )
+
+    response = coordinator_client.get(f"/bewoners/{measured}")
+
+    assert response.status_code == 200
+    section = _section(response.get_data(as_text=True), "eenzaamheid")
+    assert "bij een contactmoment" in section
+    assert "van 11" in section

@@ -16,7 +16,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 WEBAPP = ROOT / "webapp"
-BLUEPRINTS = ("public", "auth", "referrals", "residents", "coordination", "matching", "admin")
+BLUEPRINTS = ("public", "auth", "referrals", "residents", "coordination", "matching", "admin", "coalition")
 
 
 def _module_name(path: Path) -> str:
@@ -63,7 +63,9 @@ def test_the_converter_never_imports_a_service_or_a_blueprint() -> None:
     assert _offending("webapp.convert", lambda n: n.startswith("webapp.services") or _is_blueprint(n)) == []
 
 
-@pytest.mark.parametrize("module", ["webapp.enums", "webapp.rules", "webapp.loneliness"])
+@pytest.mark.parametrize(
+    "module", ["webapp.enums", "webapp.rules", "webapp.loneliness", "webapp.figures", "webapp.disclosure"]
+)
 def test_pure_rules_import_no_flask_and_no_database(module: str) -> None:
     heavy = ("flask", "flask_babel", "flask_login", "flask_wtf", "sqlalchemy", "webapp.models", "webapp.extensions")
     assert sorted(n for n in MODULES[module] if n.split(".")[0] in heavy or n in heavy) == []
@@ -81,7 +83,7 @@ def test_no_private_name_is_imported_across_modules() -> None:
 
 def test_pure_rules_load_without_flask_in_a_fresh_interpreter() -> None:
     code = (
-        "import sys, webapp.rules, webapp.enums, webapp.loneliness; "
+        "import sys, webapp.rules, webapp.enums, webapp.loneliness, webapp.figures, webapp.disclosure; "
         "loaded = sorted(m for m in sys.modules if m.split('.')[0] in ('flask', 'sqlalchemy', 'werkzeug')); "
         "print(','.join(loaded))"
     )

@@ -209,3 +209,27 @@ def test_gunicorns_error_lines_name_the_path_without_the_query_string(
 
     line = json.loads(output.getvalue().strip())
     assert line["message"] == "Error handling request /bewoners"
+
+
+def test_a_one_time_links_token_never_reaches_the_access_log(gunicorn_logger: tuple[Any, io.StringIO]) -> None:
+    logger, output = gunicorn_logger
+    token = "s3cr3t-t0ken-for-one-measurement"
+    environ = {"REQUEST_METHOD": "GET", "PATH_INFO": f"/meting/{token}", "SERVER_PROTOCOL": "HTTP/1.1"}
+
+    logger.access(
+        SimpleNamespace(status="200 OK", sent=10, headers=[]), SimpleNamespace(headers=[]), environ, timedelta()
+    )
+    logger.error("Error handling request %s", f"/meting/{token}")
+
+    text = output.getvalue()
+    assert token not in text
+    assert json.loads(text.splitlines()[0])["path"] == "/meting/…"
+
+
+def test_the_apps_own_lines_mask_the_token_too(app: Flask, log_output: io.StringIO) -> None:
+    token = "an0ther-s3cr3t-t0ken"
+    with app.test_request_context(f"/meting/{token}"):
+        app.logger.warning("something happened")
+
+    assert token not in log_output.getvalue()
+    assert "/meting/…" in log_output.getvalue()

@@ -315,6 +315,8 @@ def test_the_csv_export_is_a_zip_with_one_file_per_kind_of_record(
             "koppelingen",
             "tijdlijn",
             "contactmomenten",
+            "eenzaamheidsmetingen",
+            "meetlinks",
             "verzoeken",
             "e-mails",
             "logboek",

@@ -24,7 +24,7 @@ from webapp.forms_common import SamenForm
 from webapp.labels import choices_for
 from webapp.models import OrganisationKind, Role
 
-ROLE_CHOICES = choices_for([Role.COORDINATOR, Role.REFERRER, Role.ADMIN])
+ROLE_CHOICES = choices_for([Role.COORDINATOR, Role.REFERRER, Role.ADMIN, Role.VIEWER])
 KIND_CHOICES = choices_for(list(OrganisationKind))
 
 

@@ -80,6 +80,8 @@ def sensitive_access_refused(error: SensitiveAccessRefused) -> tuple[str, int]:
 def home_for(user: User) -> str:
     if user.role is Role.REFERRER:
         return url_for("referrals.list_referrals")
+    if user.role is Role.VIEWER:
+        return url_for("coalition.dashboard")
     return url_for("coordination.dashboard")
 
 

@@ -22,6 +22,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from webapp import catalogue, consent_forms, labels
 from webapp.auditlog.trail import record_view, record_views
 from webapp.clock import local_today
+from webapp.coordination import recruiting_text
 from webapp.coordination.forms import (
     MergeForm,
     PlanIntakeForm,
@@ -51,7 +52,8 @@ from webapp.models import (
 from webapp.reasons import blocker_text
 from webapp.rules import age_on, eligibility_blockers, eligible_programmes, vog_is_valid, vog_valid_until
 from webapp.security import COORDINATION, roles_required
-from webapp.services import consent, subject_rights
+from webapp.services import consent, measurements, subject_rights
+from webapp.services import recruiting as recruiting_service
 from webapp.services import screening as screening_service
 from webapp.services import volunteers as volunteer_service
 from webapp.services.errors import Conflict, DomainError, FieldError
@@ -456,6 +458,7 @@ def _render_detail(
         problem=problem,
         privacy=subject_rights.rights_of(db.session, SubjectKind.VOLUNTEER, volunteer, today),
         consent=consent_section or _consent_section(volunteer),
+        loneliness=measurements.overview(db.session, volunteer),
         **_badges(today),
     ), status
 
@@ -991,3 +994,16 @@ def withdraw_consent(volunteer_id: int, purpose: str) -> Any:
             "warning",
         )
     return redirect(url_for("coordination.volunteer_detail", volunteer_id=volunteer_id, _anchor="toestemming"))
+
+
+@bp.route("/coordinatie/wie-zoeken-we")
+@roles_required(*COORDINATION)
+def recruiting_gaps() -> str:
+    """Wie zoeken we?: which new volunteers would help the residents for whom nobody fits now (printable on A4)."""
+    programmes = _programmes()
+    asked = request.args.get("programma", "")
+    code = asked if asked in {p.code for p in programmes} else None
+    gaps = recruiting_service.recruiting_gaps(db.session, current_app.config, code)
+    return render_template(
+        "coordination/recruiting.html", gaps=gaps, programmes=programmes, **recruiting_text.helpers()
+    )

@@ -34,7 +34,7 @@ from webapp.paging import page_of
 from webapp.rules import allowed_steps
 from webapp.rules import follow_up as follow_up_rule
 from webapp.security import COORDINATION, roles_required
-from webapp.services import follow_up, matches
+from webapp.services import follow_up, matches, measurements
 from webapp.services.errors import Conflict, DomainError, FieldError
 
 bp = Blueprint("matches", __name__, url_prefix="/koppelingen")
@@ -175,6 +175,7 @@ def _render(match: Match, status: int = 200, problem: str = "", open_step: str =
         problem=problem,
         open_step=open_step,
         today=today,
+        measuring=measurements.check_in_offers(db.session, match),
         **context,
     ), status
 

@@ -27,7 +27,8 @@ from webapp.residents.forms import (
     resident_form_data,
 )
 from webapp.security import COORDINATION, roles_required
-from webapp.services import consent, subject_rights
+from webapp.services import consent, measurements, subject_rights
+from webapp.services.coalition import waiting_forecast
 from webapp.services.errors import Conflict, DomainError, NotFound
 from webapp.services.matches import close_resident, holding_match
 from webapp.services.residents import (
@@ -182,6 +183,7 @@ def _render_detail(
         matches=matches_for(db.session, resident),
         active_match=match,
         waiting_days=waiting_days(resident),
+        forecast=waiting_forecast(db.session, resident.programme_code, today()),
         place=_place(resident.pc4),
         intake_form=intake_form or IntakeForm(formdata=None, data={"intake_on": resident.intake_on or today()}),
         plan_form=plan_form or PlanIntakeForm(formdata=None, data=planned),
@@ -189,6 +191,7 @@ def _render_detail(
         today=today(),
         privacy=subject_rights.rights_of(db.session, SubjectKind.RESIDENT, resident, today()),
         consent=consent_section,
+        loneliness=measurements.overview(db.session, resident),
     )
     return html, status
 

@@ -17,7 +17,9 @@ What goes, for either kind of person:
   introduction's place when it may be an address (see ``may_identify``), also in the match's timeline; on their
   proposals the rejection and undo notes; the notes of their consents and of their data subject requests;
 - e-mails to their address in the outbox, sent or not, and the referrer's notices about a resident's referral
-  (they name the resident by first name and initial).
+  (they name the resident by first name and initial);
+- the links to fill in the loneliness questionnaire that were never used. The measurements themselves stay, as
+  anonymous statistics (answers, scores, the age on the day): the row they point at is anonymised.
 
 The person's sign-up ends with it: a waiting resident is closed (through ``webapp.services.matches``), a volunteer
 who has not stopped is stopped (through ``webapp.services.screening``), and their open proposals lapse. Erasure is
@@ -66,7 +68,7 @@ from webapp.models import (
     Volunteer,
     utcnow,
 )
-from webapp.services import audit, consent, matches, outbox_notices, screening
+from webapp.services import audit, consent, matches, measurements, outbox_notices, screening
 from webapp.services.errors import Conflict, NotFound
 
 #: What an erased person is called in every list (stored, like the rest of the data, in Dutch).
@@ -272,6 +274,7 @@ def erase_resident(
     _scrub_proposals(session, Proposal.resident_id == resident_id)
     scrubbed_matches = _scrub_matches(session, Match.resident_id == resident_id, words)
     _scrub_requests(session, SubjectKind.RESIDENT, resident_id)
+    links = measurements.forget_unused_links(session, resident_id=resident_id)
     about = [_referrer_notices(referral_id)] if referral_id is not None else []
     mails = _delete_mails(session, email, *about)
     audit.record(
@@ -284,6 +287,7 @@ def erase_resident(
         lapsed_proposals=lapsed,
         matches=scrubbed_matches,
         mails_deleted=mails,
+        measurement_links_deleted=links,
         closed=was_waiting,
         **detail,
     )
@@ -380,6 +384,7 @@ def erase_volunteer(
     _scrub_proposals(session, Proposal.volunteer_id == volunteer_id)
     scrubbed_matches = _scrub_matches(session, Match.volunteer_id == volunteer_id, words)
     _scrub_requests(session, SubjectKind.VOLUNTEER, volunteer_id)
+    links = measurements.forget_unused_links(session, volunteer_id=volunteer_id)
     mails = _delete_mails(session, email)
     audit.record(
         session,
@@ -391,6 +396,7 @@ def erase_volunteer(
         lapsed_proposals=lapsed,
         matches=scrubbed_matches,
         mails_deleted=mails,
+        measurement_links_deleted=links,
         stopped=stopped,
         **detail,
     )

@@ -6,7 +6,8 @@ in and must be answered within one calendar month (``webapp.rules.months_after``
 
 - **access and portability**: everything about the person as JSON or as a zip of CSV files (``export_person``):
   every field of their own row and of the rows about them (referral, consents, proposals, matches and their
-  timeline, check-ins, their requests, e-mails to them, the audit trail of their file). Nobody else's identifying
+  timeline, check-ins, loneliness measurements and the links made for them (without the token's hash), their
+  requests, e-mails to them, the audit trail of their file). Nobody else's identifying
   data: another person appears by id, and in a match (they were introduced to each other) by first name only; the
   note of a check-in held only with the other person is left out (it is about them). Free-text notes written by
   coordinators can still mention others: the coordinator reads them before handing the export over.
@@ -41,8 +42,10 @@ from webapp.models import (
     AuditEvent,
     CheckIn,
     Consent,
+    LonelinessMeasurement,
     Match,
     MatchEvent,
+    MeasurementLink,
     Organisation,
     OutboxMail,
     Proposal,
@@ -496,6 +499,28 @@ def _consents(session: Session, whose: ColumnElement[bool]) -> ExportSection:
     return _section("toestemmingen", Consent, (_row(c) for c in consents))
 
 
+#: A link's token hash is a secret of the link (it opened the questionnaire), not data about the person.
+_LINK_COLUMNS = tuple(name for name in _columns(MeasurementLink) if name != "token_hash")
+
+
+def _loneliness_sections(
+    session: Session, measured: ColumnElement[bool], linked: ColumnElement[bool]
+) -> list[ExportSection]:
+    """The person's loneliness measurements (answers and scores) and the links made for them."""
+    rows = session.scalars(
+        select(LonelinessMeasurement)
+        .where(measured)
+        .order_by(LonelinessMeasurement.measured_on, LonelinessMeasurement.id)
+    )
+    links = session.scalars(select(MeasurementLink).where(linked).order_by(MeasurementLink.id))
+    return [
+        _section("eenzaamheidsmetingen", LonelinessMeasurement, (_row(m) for m in rows)),
+        ExportSection(
+            "meetlinks", _LINK_COLUMNS, tuple({name: _plain(getattr(k, name)) for name in _LINK_COLUMNS} for k in links)
+        ),
+    ]
+
+
 def _match_sections(
     session: Session, whose: ColumnElement[bool], other: str, own_side: CheckInWith
 ) -> list[ExportSection]:
@@ -566,6 +591,9 @@ def export_person(session: Session, kind: SubjectKind, person_id: int) -> Person
             _consents(session, Consent.resident_id == person_id),
             _section("voorstellen", Proposal, (_row(p) for p in proposals)),
             *_match_sections(session, Match.resident_id == person_id, "volunteer", CheckInWith.BEWONER),
+            *_loneliness_sections(
+                session, LonelinessMeasurement.resident_id == person_id, MeasurementLink.resident_id == person_id
+            ),
         ]
     else:
         proposals = session.scalars(select(Proposal).where(Proposal.volunteer_id == person_id).order_by(Proposal.id))
@@ -574,6 +602,9 @@ def export_person(session: Session, kind: SubjectKind, person_id: int) -> Person
             _consents(session, Consent.volunteer_id == person_id),
             _section("voorstellen", Proposal, (_row(p) for p in proposals)),
             *_match_sections(session, Match.volunteer_id == person_id, "resident", CheckInWith.VRIJWILLIGER),
+            *_loneliness_sections(
+                session, LonelinessMeasurement.volunteer_id == person_id, MeasurementLink.volunteer_id == person_id
+            ),
         ]
     sections += _shared_sections(session, kind, person)
     return PersonExport(kind, person_id, utcnow(), tuple(sections))
