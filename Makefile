@@ -46,8 +46,11 @@ typecheck: install
 audit: install
 	$(BIN)/python tools/dependency_audit.py
 
+# The suite runs on every core (pytest-xdist): each worker has its own databases, ports and Redis keys.
+# TEST_WORKERS=0 runs it in one process (for a debugger, or to read the fuzz tests' figures with -s).
+TEST_WORKERS ?= auto
 test: lint typecheck audit
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS)
 
 # The web app on http://127.0.0.1:$(PORT) with a SQLite file in instance/, demo data on first start.
 run: install
