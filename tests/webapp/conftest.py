@@ -100,6 +100,28 @@ def backend(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
         server.engine.dispose()
 
 
+_empty_names = itertools.count()
+
+
+@pytest.fixture
+def empty_app(backend: Any, tmp_path: Path) -> Iterator[Flask]:
+    """An app on a database that no migration has touched yet (the migration tests run them one by one)."""
+    kind, resource = backend
+    if kind == "sqlite":
+        url, name = f"sqlite:///{tmp_path / 'empty.sqlite3'}", None
+    else:
+        name = f"{resource.prefix}_empty_{next(_empty_names)}"
+        resource.execute(f'CREATE DATABASE "{name}"')
+        url = resource.url_for(name)
+    app = create_app(_test_config(url))
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+    if name is not None:
+        resource.drop(name)
+
+
 @pytest.fixture
 def database_url_for_test(backend: Any, tmp_path: Path) -> Iterator[str]:
     kind, resource = backend

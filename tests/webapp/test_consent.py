@@ -4,10 +4,7 @@ its forms; who may use them; and migration 0006, which moves the inline consent 
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Iterator
 from datetime import date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,9 +14,9 @@ from flask.testing import FlaskClient
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import func, select
 
-from tests.webapp.conftest import AuthActions, _test_config
+from tests.webapp.conftest import AuthActions
 from tests.webapp.factories import today
-from webapp import convert, create_app
+from webapp import convert
 from webapp.enums import AuditAction, ConsentGiver, ConsentMethod, ConsentPurpose, ReferralStatus
 from webapp.extensions import db
 from webapp.models import (
@@ -860,26 +857,7 @@ def test_the_intake_form_refuses_an_own_consent_from_a_resident_under_16(
 
 # -- migration 0006 -----------------------------------------------------------------------------------------------
 
-_names = itertools.count()
 NOW = datetime(2026, 11, 20, 12, 0)
-
-
-@pytest.fixture
-def empty_app(backend: Any, tmp_path: Path) -> Iterator[Flask]:
-    kind, resource = backend
-    if kind == "sqlite":
-        url, name = f"sqlite:///{tmp_path / 'consent.sqlite3'}", None
-    else:
-        name = f"{resource.prefix}_consent_{next(_names)}"
-        resource.execute(f'CREATE DATABASE "{name}"')
-        url = resource.url_for(name)
-    app = create_app(_test_config(url))
-    with app.app_context():
-        yield app
-        db.session.remove()
-        db.engine.dispose()
-    if name is not None:
-        resource.drop(name)
 
 
 def _execute(statement: str, **params: Any) -> Any:

@@ -5,10 +5,7 @@ Each test starts from an empty database (SQLite always, PostgreSQL too when TEST
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Iterator
 from datetime import date, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,31 +15,8 @@ from alembic.migration import MigrationContext
 from flask import Flask
 from flask_migrate import downgrade, upgrade
 
-from tests.webapp.conftest import _test_config
-from webapp import create_app
 from webapp.enums import PLACE_HOLDING_MATCH_STATUSES, MatchStatus
 from webapp.extensions import db
-
-_names = itertools.count()
-
-
-@pytest.fixture
-def empty_app(backend: Any, tmp_path: Path) -> Iterator[Flask]:
-    kind, resource = backend
-    if kind == "sqlite":
-        url = f"sqlite:///{tmp_path / 'empty.sqlite3'}"
-        name = None
-    else:
-        name = f"{resource.prefix}_empty_{next(_names)}"
-        resource.execute(f'CREATE DATABASE "{name}"')
-        url = resource.url_for(name)
-    app = create_app(_test_config(url))
-    with app.app_context():
-        yield app
-        db.session.remove()
-        db.engine.dispose()
-    if name is not None:
-        resource.drop(name)
 
 
 def _execute(statement: str, **params: Any) -> Any:
