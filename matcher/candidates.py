@@ -9,7 +9,7 @@ could improve the result (see :mod:`matcher.solver`).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,6 +25,8 @@ CHUNK_RESIDENTS = 256
 DEFAULT_CANDIDATES_PER_RESIDENT = 10
 
 _CHORD_MARGIN = 1e-9
+#: Progress is reported each time at least this share of the residents has been scored since the last report.
+_PROGRESS_STEP = 0.01
 
 
 @dataclass
@@ -102,12 +104,14 @@ def build_candidates(
     pop: Population,
     per_resident: int = DEFAULT_CANDIDATES_PER_RESIDENT,
     per_volunteer_unit: int = DEFAULT_CANDIDATES_PER_RESIDENT,
+    on_scored: Callable[[float], None] | None = None,
 ) -> CandidateGraph:
     """Score every feasible pair; keep each resident's ``per_resident`` best and each volunteer's best.
 
     A volunteer keeps its ``per_volunteer_unit`` best residents per unit of capacity. Residents' lists
     make the solve exact where volunteers are ample; volunteers' lists do the same where they are scarce,
     so that in either regime the certificate rarely finds a left-out pair that could improve the result.
+    ``on_scored`` is told the share of residents scored so far, in steps of about one percent.
     """
     n_res, n_vol = pop.n_residents, pop.n_volunteers
     feasible_count = np.zeros(n_res, dtype=np.int64)
@@ -120,29 +124,38 @@ def build_candidates(
     # Every volunteer's best ``per_column`` so far (score, resident), merged block by block: its best
     # ``wanted`` and the best one after those are then among them.
     per_column = int(wanted.max(initial=0)) + 1
+    keeps_volunteer_lists = per_volunteer_unit > 0
     running_score = np.full((n_vol, per_column), -np.inf)
     running_res = np.full((n_vol, per_column), -1, dtype=np.int64)
+    residents_to_score = max(1, int(pop.resident_age_ok.sum()))
+    residents_scored = 0
+    reported = 0.0
 
     for programme in range(len(pop.programmes)):
         rows = residents_asking(pop, programme)
         rows = rows[pop.resident_age_ok[rows]]
         for block in blocks_within_reach(pop, programme, rows, eligible_volunteers(pop, programme)):
+            residents_scored += len(block.rows)
+            if on_scored is not None and residents_scored / residents_to_score >= reported + _PROGRESS_STEP:
+                reported = residents_scored / residents_to_score
+                on_scored(reported)
             score = block.score
             if score.size == 0:
                 continue
             feasible_count[block.rows] = np.isfinite(score).sum(axis=1)
             n_rows, n_cols = score.shape
-            if n_rows > per_column:
-                column_best = np.argpartition(-score, per_column - 1, axis=0)[:per_column]
-            else:
-                column_best = np.broadcast_to(np.arange(n_rows)[:, None], (n_rows, n_cols))
-            merged_score = np.concatenate(
-                (running_score[block.cols], np.take_along_axis(score, column_best, axis=0).T), 1
-            )
-            merged_res = np.concatenate((running_res[block.cols], block.rows[column_best].T), axis=1)
-            best = np.argpartition(-merged_score, per_column - 1, axis=1)[:, :per_column]
-            running_score[block.cols] = np.take_along_axis(merged_score, best, axis=1)
-            running_res[block.cols] = np.take_along_axis(merged_res, best, axis=1)
+            if keeps_volunteer_lists:
+                if n_rows > per_column:
+                    column_best = np.argpartition(-score, per_column - 1, axis=0)[:per_column]
+                else:
+                    column_best = np.broadcast_to(np.arange(n_rows)[:, None], (n_rows, n_cols))
+                merged_score = np.concatenate(
+                    (running_score[block.cols], np.take_along_axis(score, column_best, axis=0).T), 1
+                )
+                merged_res = np.concatenate((running_res[block.cols], block.rows[column_best].T), axis=1)
+                best = np.argpartition(-merged_score, per_column - 1, axis=1)[:, :per_column]
+                running_score[block.cols] = np.take_along_axis(merged_score, best, axis=1)
+                running_res[block.cols] = np.take_along_axis(merged_res, best, axis=1)
             if n_cols > per_resident:
                 # argpartition around position k puts the k best first and the best one left out at k.
                 order = np.argpartition(-score, per_resident, axis=1)
@@ -164,17 +177,21 @@ def build_candidates(
     if not kept_res:
         empty = np.zeros(0, dtype=np.int64)
         return CandidateGraph(empty, empty, np.zeros(0), feasible_count, resident_bound, volunteer_bound)
-    # Each volunteer's best first (ties: the lower resident row), then keep its ``wanted`` best.
-    order = np.lexsort((running_res, -running_score), axis=1)
-    running_score = np.take_along_axis(running_score, order, axis=1)
-    running_res = np.take_along_axis(running_res, order, axis=1)
-    # A pair left out is neither among its resident's best nor among its volunteer's best.
-    volunteer_bound = np.minimum(volunteer_bound, np.take_along_axis(running_score, wanted[:, None], axis=1)[:, 0])
-    best = (np.arange(per_column)[None, :] < wanted[:, None]) & np.isfinite(running_score)
-    column_volunteer = np.broadcast_to(np.arange(n_vol)[:, None], best.shape)[best]
-    resident = np.concatenate((*kept_res, running_res[best]))
-    volunteer = np.concatenate((*kept_vol, column_volunteer))
-    score = np.concatenate((*kept_score, running_score[best]))
+    resident = np.concatenate(kept_res)
+    volunteer = np.concatenate(kept_vol)
+    score = np.concatenate(kept_score)
+    if keeps_volunteer_lists:
+        # Each volunteer's best first (ties: the lower resident row), then keep its ``wanted`` best.
+        order = np.lexsort((running_res, -running_score), axis=1)
+        running_score = np.take_along_axis(running_score, order, axis=1)
+        running_res = np.take_along_axis(running_res, order, axis=1)
+        # A pair left out is neither among its resident's best nor among its volunteer's best.
+        volunteer_bound = np.minimum(volunteer_bound, np.take_along_axis(running_score, wanted[:, None], axis=1)[:, 0])
+        best = (np.arange(per_column)[None, :] < wanted[:, None]) & np.isfinite(running_score)
+        column_volunteer = np.broadcast_to(np.arange(n_vol)[:, None], best.shape)[best]
+        resident = np.concatenate((resident, running_res[best]))
+        volunteer = np.concatenate((volunteer, column_volunteer))
+        score = np.concatenate((score, running_score[best]))
     # A pair can be among both its resident's and its volunteer's best: keep it once.
     _, first = np.unique(resident * n_vol + volunteer, return_index=True)
     first.sort()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import numpy as np
 
@@ -22,6 +22,11 @@ from matcher.solver import SCORE_TOLERANCE, SOLVER_SIDES, Assignment, dual_price
 from matcher.validation import validate_residents, validate_rules, validate_volunteers
 
 DEFAULT_RULES = MatchRules()
+
+#: The stages :func:`propose_matches` reports to its ``progress`` callback, in the order they start.
+PROGRESS_STAGES = ("scoring", "solving", "certificate")
+
+ProgressCallback = Callable[[str, float | None], None]
 
 
 def _improving_pairs(
@@ -87,6 +92,7 @@ def propose_matches(
     candidates_per_resident: int = DEFAULT_CANDIDATES_PER_RESIDENT,
     candidates_per_volunteer: int | None = None,
     solver_side: str = "auto",
+    progress: ProgressCallback | None = None,
 ) -> MatchResult:
     """Propose the best set of (volunteer, resident) pairs for a whole waiting list.
 
@@ -106,13 +112,19 @@ def propose_matches(
         Tuning only: how many candidates per resident the first solve sees. It never changes the number
         matched or the total score; among equally good assignments it may change which one is returned.
     candidates_per_volunteer : int or None
-        Tuning only, as ``candidates_per_resident`` (which it follows when None): how many of its best
-        residents per unit of capacity each volunteer adds to the first solve (0: none). These lists make
-        the certificate's extra rounds rare where volunteers are scarce.
+        Tuning only, as ``candidates_per_resident``: how many of its best residents per unit of capacity
+        each volunteer adds to the first solve (0: none). These lists make the certificate's extra rounds
+        rare where volunteers are scarce, and only cost time where they are ample, so None (the default)
+        takes ``candidates_per_resident`` when the run has fewer units of capacity than residents, else 0.
     solver_side : {"auto", "residents", "capacity"}
         Tuning only: which side the exact solver works from. "auto" takes, per connected part of the
         candidate graph, the smaller of its residents and its units of capacity; the others force one side.
         Like ``candidates_per_resident`` it never changes the number matched or the total score.
+    progress : callable or None
+        Called as ``progress(stage, fraction)`` while the run goes on, a few hundred times at most, from the
+        calling thread: ``("scoring", f)`` as the share ``f`` (0 to 1) of residents scored grows,
+        ``("solving", None)`` when the first solve starts and ``("certificate", None)`` at the start of each
+        round of the optimality certificate (see :data:`PROGRESS_STAGES`). An exception it raises ends the run.
 
     Returns
     -------
@@ -148,9 +160,7 @@ def propose_matches(
         or candidates_per_resident < 1
     ):
         raise MatcherInputError(f"candidates_per_resident must be a whole number >= 1, got {candidates_per_resident!r}")
-    if candidates_per_volunteer is None:
-        candidates_per_volunteer = candidates_per_resident
-    if (
+    if candidates_per_volunteer is not None and (
         isinstance(candidates_per_volunteer, bool)
         or not isinstance(candidates_per_volunteer, int)
         or candidates_per_volunteer < 0
@@ -160,18 +170,28 @@ def propose_matches(
         )
     if solver_side not in SOLVER_SIDES:
         raise MatcherInputError(f"solver_side must be one of {', '.join(SOLVER_SIDES)}, got {solver_side!r}")
+    if progress is not None and not callable(progress):
+        raise MatcherInputError(f"progress must be callable or None, got {progress!r}")
 
     pop = encode(volunteer_list, resident_list, rules)
-    graph = build_candidates(pop, candidates_per_resident, candidates_per_volunteer)
+    if candidates_per_volunteer is None:
+        scarce = int(np.maximum(pop.capacity, 0).sum()) < pop.n_residents
+        candidates_per_volunteer = candidates_per_resident if scarce else 0
+    on_scored = None if progress is None else lambda fraction: progress("scoring", fraction)
+    graph = build_candidates(pop, candidates_per_resident, candidates_per_volunteer, on_scored)
     feasible_pairs = int(graph.feasible_count.sum())
     scored = time.perf_counter()
 
+    if progress is not None:
+        progress("solving", None)
     assignment = solve_assignment(
         pop.n_residents, pop.capacity, graph.resident, graph.volunteer, graph.score, side=solver_side
     )
     rounds = 1
     # When every feasible pair was a candidate the solve is exact as it stands.
     while np.isfinite(graph.resident_bound).any():
+        if progress is not None:
+            progress("certificate", None)
         extra_res, extra_vol, extra_score = _improving_pairs(pop, graph, assignment, candidates_per_resident)
         if len(extra_res) == 0:
             break

@@ -295,3 +295,9 @@ def test_rank_candidates_checks_the_volunteers() -> None:
 def test_rank_candidates_checks_the_rules() -> None:
     with pytest.raises(MatcherInputError, match=re.escape("rules: weights must not all be zero")):
         rank_candidates(kees(), [anna()], MatchRules(weights=Weights(0, 0, 0, 0)))
+
+
+@pytest.mark.parametrize("progress", ["scoring", 3, [print]])
+def test_a_progress_that_cannot_be_called_is_named(progress: Any) -> None:
+    with pytest.raises(MatcherInputError, match=r"^progress"):
+        propose_matches([anna()], [kees()], progress=progress)
