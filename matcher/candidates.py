@@ -78,13 +78,11 @@ def compact_groups(xyz: FloatArray, max_size: int, max_radius: float) -> list[In
     return groups
 
 
-def blocks_within_reach(
-    pop: Population, programme: int, rows: IntArray, cols: IntArray, *, with_reasons: bool = False
-) -> Iterator[Block]:
-    """Judge ``rows`` (all asking for ``programme``) against those of ``cols`` within their reach.
+def groups_within_reach(pop: Population, rows: IntArray, cols: IntArray) -> Iterator[tuple[IntArray, IntArray]]:
+    """``rows`` cut into compact groups, each with those of ``cols`` within reach of one of them (sorted).
 
-    Volunteers outside every resident's reach are never put in a block: they are all blocked by
-    distance. A block may have no columns.
+    Volunteers outside every resident's reach are left out: they are all blocked by distance. A group may
+    have no columns.
     """
     if len(rows) == 0 or len(cols) == 0:
         return
@@ -96,8 +94,15 @@ def blocks_within_reach(
         centre = group_xyz.mean(axis=0)
         radius = float(np.sqrt(((group_xyz - centre) ** 2).sum(axis=1)).max())
         found = volunteer_tree.query_ball_point(centre, radius + float(reach[group].max()) + _CHORD_MARGIN)
-        block_cols = np.sort(cols[np.asarray(found, dtype=np.int64)])
-        yield evaluate_block(pop, programme, rows[group], block_cols, with_reasons=with_reasons)
+        yield rows[group], np.sort(cols[np.asarray(found, dtype=np.int64)])
+
+
+def blocks_within_reach(
+    pop: Population, programme: int, rows: IntArray, cols: IntArray, *, with_reasons: bool = False
+) -> Iterator[Block]:
+    """Judge ``rows`` (all asking for ``programme``) against those of ``cols`` within their reach."""
+    for group_rows, group_cols in groups_within_reach(pop, rows, cols):
+        yield evaluate_block(pop, programme, group_rows, group_cols, with_reasons=with_reasons)
 
 
 def build_candidates(

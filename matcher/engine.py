@@ -10,9 +10,9 @@ import numpy as np
 from matcher.candidates import (
     DEFAULT_CANDIDATES_PER_RESIDENT,
     CandidateGraph,
-    blocks_within_reach,
     build_candidates,
     eligible_volunteers,
+    groups_within_reach,
 )
 from matcher.encoding import FloatArray, IntArray, Population, encode
 from matcher.explain import describe_pair, explain_unmatched
@@ -35,8 +35,8 @@ def _improving_pairs(
     """Left-out pairs that break the dual certificate, up to ``per_resident`` per resident.
 
     A left-out pair (r, v) could improve the assignment only if ``bonus + s > u[r] + p[v]``. Its
-    score is at most the best left-out score of r and of v, so most residents and volunteers are
-    cleared by those bounds alone and only the rest are scored again.
+    score is at most the best left-out score of r and of v, so most pairs are cleared by those bounds
+    alone and only the residents and volunteers of the rest are scored again.
     """
     resident_price, volunteer_price = dual_prices(
         assignment, pop.capacity, graph.resident, graph.volunteer, graph.score
@@ -56,9 +56,15 @@ def _improving_pairs(
             continue
         cols = eligible_volunteers(pop, programme)
         cols = cols[volunteer_room[cols] > threshold[rows].min()]
-        for block in blocks_within_reach(pop, programme, rows, cols):
-            if block.score.size == 0:
+        for group_rows, group_cols in groups_within_reach(pop, rows, cols):
+            # A left-out pair scores at most the bounds of its resident and of its volunteer: scoring only the
+            # residents and volunteers of pairs whose bound could improve skips nearly all of a scarce run.
+            bound = np.minimum(graph.resident_bound[group_rows][:, None], graph.volunteer_bound[group_cols][None, :])
+            could_improve = bound - volunteer_price[group_cols][None, :] > threshold[group_rows][:, None]
+            rows_that_could, cols_that_could = could_improve.any(axis=1), could_improve.any(axis=0)
+            if not rows_that_could.any():
                 continue
+            block = evaluate_block(pop, programme, group_rows[rows_that_could], group_cols[cols_that_could])
             margin = block.score - volunteer_price[block.cols][None, :] - threshold[block.rows][:, None]
             # Only pairs with a positive margin could improve; of those, drop the ones already kept.
             hit_rows, hit_cols = np.nonzero(margin > 0)
