@@ -26,23 +26,30 @@ DEFAULT_RULES = MatchRules()
 #: The stages :func:`propose_matches` reports to its ``progress`` callback, in the order they start.
 PROGRESS_STAGES = ("scoring", "solving", "certificate")
 
+#: A certificate round also hands back pairs that fall short of improving by less than this (in score units):
+#: the next solve's prices often let them improve, and each round costs a solve of the whole component.
+CERTIFICATE_SLACK = 0.01
+
 ProgressCallback = Callable[[str, float | None], None]
 
 
 def _improving_pairs(
-    pop: Population, graph: CandidateGraph, assignment: Assignment, per_resident: int
-) -> tuple[IntArray, IntArray, FloatArray]:
+    pop: Population, graph: CandidateGraph, assignment: Assignment, per_resident: int, slack: float
+) -> tuple[IntArray, IntArray, FloatArray, bool]:
     """Left-out pairs that break the dual certificate, up to ``per_resident`` per resident.
 
     A left-out pair (r, v) could improve the assignment only if ``bonus + s > u[r] + p[v]``. Its
     score is at most the best left-out score of r and of v, so most pairs are cleared by those bounds
     alone and only the residents and volunteers of the rest are scored again.
+
+    Pairs that fall short of improving by less than ``slack`` come along (the next solve's prices may
+    differ, and they would be found in the next round); the flag says whether any pair does improve.
     """
     resident_price, volunteer_price = dual_prices(
         assignment, pop.capacity, graph.resident, graph.volunteer, graph.score
     )
-    # Pair (r, v) improves when s - p[v] > threshold[r].
-    threshold = resident_price - assignment.bonus + SCORE_TOLERANCE
+    # Pair (r, v) improves when s - p[v] > threshold[r] + slack; it is handed back when s - p[v] > threshold[r].
+    threshold = resident_price - assignment.bonus + SCORE_TOLERANCE - slack
     suspects = np.flatnonzero(graph.resident_bound > threshold)
     volunteer_room = graph.volunteer_bound - volunteer_price
     kept_keys = np.sort(graph.resident * pop.n_volunteers + graph.volunteer)
@@ -50,6 +57,7 @@ def _improving_pairs(
     found_res: list[IntArray] = []
     found_vol: list[IntArray] = []
     found_score: list[FloatArray] = []
+    improves = False
     for programme in range(len(pop.programmes)):
         rows = suspects[pop.resident_programme[suspects] == programme]
         if len(rows) == 0:
@@ -66,7 +74,7 @@ def _improving_pairs(
                 continue
             block = evaluate_block(pop, programme, group_rows[rows_that_could], group_cols[cols_that_could])
             margin = block.score - volunteer_price[block.cols][None, :] - threshold[block.rows][:, None]
-            # Only pairs with a positive margin could improve; of those, drop the ones already kept.
+            # Only pairs with a positive margin are handed back; of those, drop the ones already kept.
             hit_rows, hit_cols = np.nonzero(margin > 0)
             if len(hit_rows) == 0:
                 continue
@@ -75,6 +83,7 @@ def _improving_pairs(
             new = kept_keys[position] != keys
             hit_rows, hit_cols = hit_rows[new], hit_cols[new]
             hit_margin = margin[hit_rows, hit_cols]
+            improves |= bool((hit_margin > slack).any())
             # Per resident, the ``per_resident`` pairs with the largest margin (ties: the lower column).
             order = np.lexsort((hit_cols, -hit_margin, hit_rows))
             hit_rows, hit_cols = hit_rows[order], hit_cols[order]
@@ -86,8 +95,8 @@ def _improving_pairs(
             found_score.append(block.score[hit_rows, hit_cols])
     if not found_res:
         empty = np.zeros(0, dtype=np.int64)
-        return empty, empty, np.zeros(0)
-    return np.concatenate(found_res), np.concatenate(found_vol), np.concatenate(found_score)
+        return empty, empty, np.zeros(0), False
+    return np.concatenate(found_res), np.concatenate(found_vol), np.concatenate(found_score), improves
 
 
 def propose_matches(
@@ -198,8 +207,10 @@ def propose_matches(
     while np.isfinite(graph.resident_bound).any():
         if progress is not None:
             progress("certificate", None)
-        extra_res, extra_vol, extra_score = _improving_pairs(pop, graph, assignment, candidates_per_resident)
-        if len(extra_res) == 0:
+        extra_res, extra_vol, extra_score, improves = _improving_pairs(
+            pop, graph, assignment, candidates_per_resident, CERTIFICATE_SLACK
+        )
+        if not improves:
             break
         first_new_edge = graph.size
         graph.resident = np.concatenate((graph.resident, extra_res))

@@ -6,10 +6,12 @@ result must stay the dense optimum, and must not depend on the side the solver w
 
 from __future__ import annotations
 
+from unittest.mock import patch
+
 import pytest
 from hypothesis import assume, given, settings
 
-from matcher import propose_matches
+from matcher import engine, propose_matches
 from tests.matcher.strategies import PROPERTY_SETTINGS, Instance, is_clear_of_boundaries, scarce_instances
 from tests.matcher.test_properties import TOLERANCE, dense_optimum, rescored_total
 
@@ -62,3 +64,25 @@ def test_the_result_is_the_same_whichever_side_the_solver_works_from(k: int, ins
     assert from_capacity[0] == from_residents[0] == automatic[0]
     assert from_capacity[1] == pytest.approx(from_residents[1], abs=TOLERANCE)
     assert automatic[1] == pytest.approx(from_residents[1], abs=TOLERANCE)
+
+
+@pytest.mark.parametrize("slack", [0.0, 0.5])
+@settings(PROPERTY_SETTINGS, max_examples=20)
+@given(SCARCE)
+def test_the_certificate_slack_changes_neither_count_nor_total(slack: float, instance: Instance) -> None:
+    def run() -> tuple[int, float]:
+        result = propose_matches(
+            instance.volunteers,
+            instance.residents,
+            instance.rules,
+            candidates_per_resident=1,
+            candidates_per_volunteer=0,
+        )
+        return result.stats.matched, result.stats.total_score
+
+    default = run()
+    with patch.object(engine, "CERTIFICATE_SLACK", slack):
+        other = run()
+
+    assert other[0] == default[0]
+    assert other[1] == pytest.approx(default[1], abs=TOLERANCE)
