@@ -50,12 +50,22 @@ def _shared(left: WordArray, right: WordArray) -> CountArray:
     return count
 
 
+def _inverse_sizes(sizes: IntArray) -> FloatArray:
+    """1 / size, and 0 for an empty set."""
+    inverse = np.zeros(len(sizes), dtype=np.float64)
+    np.divide(1.0, sizes, out=inverse, where=sizes > 0)
+    return inverse
+
+
 def _share_ratio(shared: CountArray, left: IntArray, right: IntArray) -> FloatArray:
-    """|shared| / min(|A|, |B|), and 0 where either side is empty."""
-    smaller = np.minimum(left[:, None], right[None, :]).astype(np.float64)
-    ratio = np.zeros(shared.shape, dtype=np.float64)
-    np.divide(shared, smaller, out=ratio, where=smaller > 0)
-    return ratio
+    """|shared| / min(|A|, |B|), and 0 where either side is empty.
+
+    1 / min(|A|, |B|) is the larger of the two inverses; an empty side shares nothing, so its own inverse
+    (0) never matters. Two vectors and one product instead of a division over the whole block.
+    """
+    largest_inverse = np.maximum(_inverse_sizes(left)[:, None], _inverse_sizes(right)[None, :])
+    largest_inverse *= shared
+    return largest_inverse
 
 
 def _excluded_mask(pop: Population, rows: IntArray, cols: IntArray) -> BoolArray | None:
@@ -100,14 +110,17 @@ def evaluate_block(
         difference = resident_xyz[:, axis, None] - volunteer_xyz[None, :, axis]
         difference *= difference
         chord_sq += difference
-    distance = km_for_chord(np.sqrt(chord_sq))
+    share_of_limit = km_for_chord(np.sqrt(chord_sq))
     limit = np.minimum(res.reach_km[rows][:, None], vol.reach_km[cols][None, :])
+    share_of_limit /= limit
+    distance_ok = share_of_limit <= 1.0
     # On the limit itself the rule is the haversine formula's verdict, to the last bit.
-    edge_rows, edge_cols = np.nonzero(np.abs(distance - limit) <= _EDGE_TOLERANCE * limit)
+    edge_rows, edge_cols = np.nonzero(np.abs(share_of_limit - 1.0) <= _EDGE_TOLERANCE)
     for i, j in zip(edge_rows.tolist(), edge_cols.tolist(), strict=True):
         r, v = rows[i], cols[j]
-        distance[i, j] = haversine_km(res.lat[r], res.lon[r], vol.lat[v], vol.lon[v])
-    distance_ok = distance <= limit
+        distance = haversine_km(res.lat[r], res.lon[r], vol.lat[v], vol.lon[v])
+        share_of_limit[i, j] = distance / limit[i, j]
+        distance_ok[i, j] = distance <= limit[i, j]
 
     common_slots = _shared(res.slots[rows], vol.slots[cols])
     slots_ok = common_slots >= pop.min_common_slots[programme]
@@ -118,7 +131,7 @@ def evaluate_block(
             shared_language | (res.language_count[rows] == 0)[:, None] | (vol.language_count[cols] == 0)[None, :]
         )
     else:
-        language_ok = np.ones(distance.shape, dtype=bool)
+        language_ok = np.ones(share_of_limit.shape, dtype=bool)
 
     preference = pop.preferred_gender[rows]
     gender_ok = (preference == NO_PREFERENCE)[:, None] | (vol.gender[cols][None, :] == preference[:, None])
@@ -126,7 +139,7 @@ def evaluate_block(
     excluded = _excluded_mask(pop, rows, cols)
 
     weights = pop.weights[programme]
-    score = weights[0] * np.clip(1.0 - distance / limit, 0.0, 1.0)
+    score = weights[0] * np.clip(1.0 - share_of_limit, 0.0, 1.0)
     score += weights[1] * _share_ratio(
         _shared(res.interests[rows], vol.interests[cols]), res.interest_count[rows], vol.interest_count[cols]
     )
