@@ -18,9 +18,9 @@ from scipy.spatial import cKDTree
 from matcher.encoding import FloatArray, IntArray, Population
 from matcher.pairs import Block, evaluate_block
 
-#: Residents judged together in one block; large enough for fast matrix products, small enough
-#: that a block of a few thousand volunteers stays within a few tens of megabytes.
-CHUNK_RESIDENTS = 256
+#: Residents judged together in one block; large enough that numpy's per-call cost stays small, small enough
+#: that a block of a few thousand volunteers stays within a few megabytes (in cache, measured faster than 256).
+CHUNK_RESIDENTS = 128
 #: How many of each resident's best feasible volunteers the solver sees at first.
 DEFAULT_CANDIDATES_PER_RESIDENT = 10
 
