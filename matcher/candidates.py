@@ -21,6 +21,9 @@ from matcher.pairs import Block, evaluate_block
 #: Residents judged together in one block; large enough that numpy's per-call cost stays small, small enough
 #: that a block of a few thousand volunteers stays within a few megabytes (in cache, measured faster than 256).
 CHUNK_RESIDENTS = 128
+#: Groups of residents are put together in one block while it judges fewer pairs than this: below it, the cost
+#: of a block is mostly numpy's per-call overhead (about 0.3 ms a block, some 10,000 pairs' worth).
+SMALL_BLOCK_PAIRS = 32_768
 #: How many of each resident's best feasible volunteers the solver sees at first.
 DEFAULT_CANDIDATES_PER_RESIDENT = 10
 
@@ -82,19 +85,36 @@ def groups_within_reach(pop: Population, rows: IntArray, cols: IntArray) -> Iter
     """``rows`` cut into compact groups, each with those of ``cols`` within reach of one of them (sorted).
 
     Volunteers outside every resident's reach are left out: they are all blocked by distance. A group may
-    have no columns.
+    have no columns. Neighbouring groups too small to be worth a block of their own (thinly spread rural
+    residents, or the few residents a certificate round scores again) share one, so that numpy's cost per
+    call does not outweigh the pairs judged.
     """
     if len(rows) == 0 or len(cols) == 0:
         return
     volunteer_tree = cKDTree(pop.volunteers.xyz[cols])
     resident_xyz = pop.residents.xyz[rows]
     reach = pop.residents.reach_chord[rows]
+    pending_rows: list[IntArray] = []
+    pending_cols: list[IntArray] = []
+    pending_row_count = pending_col_count = 0
+    # compact_groups lists its groups depth first, so consecutive groups are neighbours.
     for group in compact_groups(resident_xyz, CHUNK_RESIDENTS, float(reach.max()) / 3.0):
         group_xyz = resident_xyz[group]
         centre = group_xyz.mean(axis=0)
         radius = float(np.sqrt(((group_xyz - centre) ** 2).sum(axis=1)).max())
-        found = volunteer_tree.query_ball_point(centre, radius + float(reach[group].max()) + _CHORD_MARGIN)
-        yield rows[group], np.sort(cols[np.asarray(found, dtype=np.int64)])
+        found = np.asarray(
+            volunteer_tree.query_ball_point(centre, radius + float(reach[group].max()) + _CHORD_MARGIN), dtype=np.int64
+        )
+        row_count, col_count = pending_row_count + len(group), pending_col_count + len(found)
+        if pending_rows and (row_count > CHUNK_RESIDENTS or row_count * col_count > SMALL_BLOCK_PAIRS):
+            yield rows[np.concatenate(pending_rows)], np.sort(cols[np.unique(np.concatenate(pending_cols))])
+            pending_rows, pending_cols = [], []
+            row_count, col_count = len(group), len(found)
+        pending_rows.append(group)
+        pending_cols.append(found)
+        pending_row_count, pending_col_count = row_count, col_count
+    if pending_rows:
+        yield rows[np.concatenate(pending_rows)], np.sort(cols[np.unique(np.concatenate(pending_cols))])
 
 
 def blocks_within_reach(
