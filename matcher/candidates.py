@@ -22,8 +22,8 @@ from matcher.pairs import Block, evaluate_block
 #: that a block of a few thousand volunteers stays within a few megabytes (in cache, measured faster than 256).
 CHUNK_RESIDENTS = 128
 #: Groups of residents are put together in one block while it judges fewer pairs than this: below it, the cost
-#: of a block is mostly numpy's per-call overhead (about 0.3 ms a block, some 10,000 pairs' worth).
-SMALL_BLOCK_PAIRS = 32_768
+#: of a block is mostly numpy's per-call overhead (about 0.3 ms a block; 8k, 32k and 131k pairs measured, 131k fastest).
+SMALL_BLOCK_PAIRS = 131_072
 #: How many of each resident's best feasible volunteers the solver sees at first.
 DEFAULT_CANDIDATES_PER_RESIDENT = 10
 
@@ -170,14 +170,16 @@ def build_candidates(
             feasible_count[block.rows] = np.isfinite(score).sum(axis=1)
             n_rows, n_cols = score.shape
             if keeps_volunteer_lists:
+                # One volunteer per row of a copy: partitioning along contiguous memory is about twice as fast.
+                by_volunteer = np.ascontiguousarray(score.T)
                 if n_rows > per_column:
-                    column_best = np.argpartition(-score, per_column - 1, axis=0)[:per_column]
+                    column_best = np.argpartition(-by_volunteer, per_column - 1, axis=1)[:, :per_column]
                 else:
-                    column_best = np.broadcast_to(np.arange(n_rows)[:, None], (n_rows, n_cols))
+                    column_best = np.broadcast_to(np.arange(n_rows), (n_cols, n_rows))
                 merged_score = np.concatenate(
-                    (running_score[block.cols], np.take_along_axis(score, column_best, axis=0).T), 1
+                    (running_score[block.cols], np.take_along_axis(by_volunteer, column_best, axis=1)), axis=1
                 )
-                merged_res = np.concatenate((running_res[block.cols], block.rows[column_best].T), axis=1)
+                merged_res = np.concatenate((running_res[block.cols], block.rows[column_best]), axis=1)
                 best = np.argpartition(-merged_score, per_column - 1, axis=1)[:, :per_column]
                 running_score[block.cols] = np.take_along_axis(merged_score, best, axis=1)
                 running_res[block.cols] = np.take_along_axis(merged_res, best, axis=1)
