@@ -54,12 +54,22 @@ def bitsets(sets: Sequence[frozenset[str]], vocabulary: Sequence[str]) -> WordAr
     """
     bit = {word: j for j, word in enumerate(vocabulary)}
     n_words = max(1, -(-len(vocabulary) // 64))
-    words = np.zeros((len(sets), n_words), dtype=np.uint64)
+    # Gathered in Python, set in numpy at once: setting numpy elements one by one costs a microsecond each.
+    person: list[int] = []
+    position: list[int] = []
     for i, members in enumerate(sets):
         for member in members:
             j = bit.get(member)
             if j is not None:
-                words[i, j // 64] |= np.uint64(1 << (j % 64))
+                person.append(i)
+                position.append(j)
+    positions = np.array(position, dtype=np.int64)
+    words = np.zeros((len(sets), n_words), dtype=np.uint64)
+    np.bitwise_or.at(
+        words,
+        (np.array(person, dtype=np.int64), positions // 64),
+        np.left_shift(np.uint64(1), (positions % 64).astype(np.uint64)),
+    )
     return words
 
 

@@ -21,6 +21,8 @@ from matcher.model import (
 )
 from matcher.pairs import RULE_ORDER
 
+_WEEK_ORDER = {slot: i for i, slot in enumerate(SLOTS)}
+
 
 def _share(shared: int, left: int, right: int) -> float:
     smaller = min(left, right)
@@ -35,7 +37,7 @@ def describe_pair(volunteer: Volunteer, resident: Resident, pop: Population, sco
     limit = min(programme_limit, volunteer.max_distance_km or np.inf, resident.max_distance_km or np.inf)
     distance = haversine_km(volunteer.lat, volunteer.lon, resident.lat, resident.lon)
     shared_interests = tuple(sorted(volunteer.interests & resident.interests))
-    shared_slots = tuple(slot for slot in SLOTS if slot in volunteer.availability and slot in resident.availability)
+    shared_slots = tuple(sorted(volunteer.availability & resident.availability, key=_WEEK_ORDER.__getitem__))
     components = ScoreComponents(
         distance=min(1.0, max(0.0, 1.0 - distance / limit)),
         interests=_share(len(shared_interests), len(volunteer.interests), len(resident.interests)),
