@@ -118,11 +118,17 @@ def groups_within_reach(pop: Population, rows: IntArray, cols: IntArray) -> Iter
 
 
 def blocks_within_reach(
-    pop: Population, programme: int, rows: IntArray, cols: IntArray, *, with_reasons: bool = False
+    pop: Population,
+    programme: int,
+    rows: IntArray,
+    cols: IntArray,
+    *,
+    with_reasons: bool = False,
+    scored: bool = True,
 ) -> Iterator[Block]:
     """Judge ``rows`` (all asking for ``programme``) against those of ``cols`` within their reach."""
     for group_rows, group_cols in groups_within_reach(pop, rows, cols):
-        yield evaluate_block(pop, programme, group_rows, group_cols, with_reasons=with_reasons)
+        yield evaluate_block(pop, programme, group_rows, group_cols, with_reasons=with_reasons, scored=scored)
 
 
 def build_candidates(

@@ -74,7 +74,8 @@ def explain_unmatched(
         offering = np.flatnonzero(pop.volunteer_offers[:, programme]).astype(np.int64)
         counts[rows, programme_col] = pop.n_volunteers - len(offering)
         counts[rows, distance_col] = len(offering)  # until a block shows them within reach
-        for block in blocks_within_reach(pop, programme, rows, offering, with_reasons=True):
+        # Only which rule fails counts here, not how well a feasible pair scores.
+        for block in blocks_within_reach(pop, programme, rows, offering, with_reasons=True, scored=False):
             assert block.first_failed is not None
             counts[block.rows, distance_col] -= len(block.cols)
             for code in range(n_rules + 1):

@@ -87,12 +87,19 @@ def _excluded_mask(pop: Population, rows: IntArray, cols: IntArray) -> BoolArray
 
 
 def evaluate_block(
-    pop: Population, programme: int, rows: IntArray, cols: IntArray, *, with_reasons: bool = False
+    pop: Population,
+    programme: int,
+    rows: IntArray,
+    cols: IntArray,
+    *,
+    with_reasons: bool = False,
+    scored: bool = True,
 ) -> Block:
     """Judge every pair of ``rows`` (residents who all ask for ``programme``) by sorted ``cols``.
 
     The programme's own settings (travel limit, minimum of common slots, weights) apply to the whole
-    block. With ``with_reasons`` the block also records, per pair, the first rule that failed.
+    block. With ``with_reasons`` the block also records, per pair, the first rule that failed. Without
+    ``scored`` a feasible pair's score is 0 unless ``min_score`` needs the real one (every score is >= 0).
     """
     res, vol, rules = pop.residents, pop.volunteers, pop.rules
 
@@ -138,14 +145,18 @@ def evaluate_block(
 
     excluded = _excluded_mask(pop, rows, cols)
 
-    weights = pop.weights[programme]
-    score = weights[0] * np.clip(1.0 - share_of_limit, 0.0, 1.0)
-    score += weights[1] * _share_ratio(
-        _shared(res.interests[rows], vol.interests[cols]), res.interest_count[rows], vol.interest_count[cols]
-    )
-    score += weights[2] * _share_ratio(common_slots, res.slot_count[rows], vol.slot_count[cols])
-    score += (weights[3] * pop.waiting_score[rows])[:, None]
-    score_ok = score >= rules.min_score
+    if scored or rules.min_score > 0:
+        weights = pop.weights[programme]
+        score = weights[0] * np.clip(1.0 - share_of_limit, 0.0, 1.0)
+        score += weights[1] * _share_ratio(
+            _shared(res.interests[rows], vol.interests[cols]), res.interest_count[rows], vol.interest_count[cols]
+        )
+        score += weights[2] * _share_ratio(common_slots, res.slot_count[rows], vol.slot_count[cols])
+        score += (weights[3] * pop.waiting_score[rows])[:, None]
+        score_ok = score >= rules.min_score
+    else:
+        score = np.zeros(share_of_limit.shape)
+        score_ok = np.ones(score.shape, dtype=bool)
 
     feasible = distance_ok & slots_ok & language_ok & gender_ok & score_ok
     feasible &= (programme_ok & age_ok_col & capacity_ok)[None, :]
