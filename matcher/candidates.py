@@ -81,6 +81,13 @@ def compact_groups(xyz: FloatArray, max_size: int, max_radius: float) -> list[In
     return groups
 
 
+def _merged(rows: IntArray, cols: IntArray, groups: list[IntArray], found: list[IntArray]) -> tuple[IntArray, IntArray]:
+    """One block's rows and sorted columns from groups of positions in ``rows`` and ``cols``."""
+    if len(groups) == 1:
+        return rows[groups[0]], np.sort(cols[found[0]])
+    return rows[np.concatenate(groups)], np.sort(cols[np.unique(np.concatenate(found))])
+
+
 def groups_within_reach(pop: Population, rows: IntArray, cols: IntArray) -> Iterator[tuple[IntArray, IntArray]]:
     """``rows`` cut into compact groups, each with those of ``cols`` within reach of one of them (sorted).
 
@@ -107,14 +114,14 @@ def groups_within_reach(pop: Population, rows: IntArray, cols: IntArray) -> Iter
         )
         row_count, col_count = pending_row_count + len(group), pending_col_count + len(found)
         if pending_rows and (row_count > CHUNK_RESIDENTS or row_count * col_count > SMALL_BLOCK_PAIRS):
-            yield rows[np.concatenate(pending_rows)], np.sort(cols[np.unique(np.concatenate(pending_cols))])
+            yield _merged(rows, cols, pending_rows, pending_cols)
             pending_rows, pending_cols = [], []
             row_count, col_count = len(group), len(found)
         pending_rows.append(group)
         pending_cols.append(found)
         pending_row_count, pending_col_count = row_count, col_count
     if pending_rows:
-        yield rows[np.concatenate(pending_rows)], np.sort(cols[np.unique(np.concatenate(pending_cols))])
+        yield _merged(rows, cols, pending_rows, pending_cols)
 
 
 def blocks_within_reach(

@@ -111,14 +111,23 @@ def evaluate_block(
 
     # Chords from coordinate differences: exact zero for people at the same postcode point, and no BLAS
     # call (whose threads stall on a busy machine).
+    # Written into two buffers: fresh temporaries per axis cost as much as the arithmetic.
     resident_xyz, volunteer_xyz = res.xyz[rows], vol.xyz[cols]
-    chord_sq = np.zeros((len(rows), len(cols)))
-    for axis in range(3):
-        difference = resident_xyz[:, axis, None] - volunteer_xyz[None, :, axis]
+    chord_sq = np.subtract(resident_xyz[:, 0, None], volunteer_xyz[None, :, 0])
+    chord_sq *= chord_sq
+    difference = np.empty_like(chord_sq)
+    for axis in (1, 2):
+        np.subtract(resident_xyz[:, axis, None], volunteer_xyz[None, :, axis], out=difference)
         difference *= difference
         chord_sq += difference
     share_of_limit = km_for_chord(np.sqrt(chord_sq))
-    limit = np.minimum(res.reach_km[rows][:, None], vol.reach_km[cols][None, :])
+    resident_reach, volunteer_reach = res.reach_km[rows], vol.reach_km[cols]
+    # The limit is min(resident's reach, volunteer's reach); where no volunteer's reach is the shorter one (most
+    # blocks) it is the residents' column, and no full block of limits is needed.
+    if resident_reach.max(initial=0.0) <= volunteer_reach.min(initial=np.inf):
+        limit = resident_reach[:, None]
+    else:
+        limit = np.minimum(resident_reach[:, None], volunteer_reach[None, :])
     share_of_limit /= limit
     distance_ok = share_of_limit <= 1.0
     # On the limit itself the rule is the haversine formula's verdict, to the last bit.
@@ -126,8 +135,9 @@ def evaluate_block(
     for i, j in zip(edge_rows.tolist(), edge_cols.tolist(), strict=True):
         r, v = rows[i], cols[j]
         distance = haversine_km(res.lat[r], res.lon[r], vol.lat[v], vol.lon[v])
-        share_of_limit[i, j] = distance / limit[i, j]
-        distance_ok[i, j] = distance <= limit[i, j]
+        pair_limit = min(resident_reach[i], volunteer_reach[j])
+        share_of_limit[i, j] = distance / pair_limit
+        distance_ok[i, j] = distance <= pair_limit
 
     common_slots = _shared(res.slots[rows], vol.slots[cols])
     slots_ok = common_slots >= pop.min_common_slots[programme]
@@ -158,7 +168,10 @@ def evaluate_block(
         score = np.zeros(share_of_limit.shape)
         score_ok = np.ones(score.shape, dtype=bool)
 
-    feasible = distance_ok & slots_ok & language_ok & gender_ok & score_ok
+    feasible = distance_ok & slots_ok
+    feasible &= language_ok
+    feasible &= gender_ok
+    feasible &= score_ok
     feasible &= (programme_ok & age_ok_col & capacity_ok)[None, :]
     feasible &= age_ok_row[:, None]
     if excluded is not None:
