@@ -1,18 +1,23 @@
-"""``python -m bench`` (``make bench``): the engine benchmarks, the recruiting gaps ("Wie zoeken we?"), the web app.
+"""``python -m bench`` (``make bench``): the engine benchmarks, the recruiting gaps ("Wie zoeken we?"), the web app,
+a run through the web app's queue and worker, the year replay (waiting times under weekly runs).
 
-``--only engine|recruiting|web`` runs one of them; ``--quick`` runs the engine's 1,000 x 1,000 case only, the
-recruiting gaps' page case only and the web scenarios with shorter measuring windows.
+``--only engine|recruiting|web|run|replay`` runs one of them; ``--quick`` runs the engine's 1,000 x 1,000 case only, the
+recruiting gaps' page case only, the web scenarios with shorter measuring windows and a smaller replayed year.
 """
 
 import argparse
 
-from bench import matcher_bench, recruiting_bench, web_bench
+from bench import matcher_bench, recruiting_bench, replay, run_path, web_bench
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description="Samen's benchmarks (make bench).")
-    parser.add_argument("--only", choices=("engine", "recruiting", "web"), help="run only one of the benchmarks")
-    parser.add_argument("--quick", action="store_true", help="engine: 1,000 x 1,000 only; web: shorter windows")
+    parser.add_argument(
+        "--only", choices=("engine", "recruiting", "web", "run", "replay"), help="run only one of the benchmarks"
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="engine: 1,000 x 1,000 only; web: shorter windows; replay: smaller year"
+    )
     args = parser.parse_args()
     flags = ["--quick"] if args.quick else []
     status = 0
@@ -26,6 +31,14 @@ def main() -> int:
         print(flush=True)
     if args.only in (None, "web"):
         status = max(status, web_bench.main(flags))
+    if args.only is None:
+        print(flush=True)
+    if args.only in (None, "run"):
+        status = max(status, run_path.main(flags))
+    if args.only is None:
+        print(flush=True)
+    if args.only in (None, "replay"):
+        status = max(status, replay.main(flags))
     return status
 
 

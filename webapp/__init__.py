@@ -95,6 +95,11 @@ def register_blueprints(app: Flask) -> None:
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
 
+    # The JSON API for partner systems (bearer tokens, OpenAPI 3.1 at /api/v1/openapi.json).
+    from webapp.api import register as register_api
+
+    register_api(app)
+
 
 def register_edge(app: Flask) -> None:
     from webapp.edge import register

@@ -73,9 +73,37 @@ def create_admin(email: str, name: str, organisation: str, password: str) -> Non
     click.echo(f"Admin account {email} created.")
 
 
-def register(app: Flask) -> None:
-    from webapp import cli_outbox, cli_retention
+@samen.command("create-api-token")
+@click.option("--organisation", required=True, help="The organisation's name, exactly as in Samen.")
+@click.option("--role", required=True, help="referrer (refer residents) or viewer (the coalition's figures).")
+@click.option("--name", "label", default="", help="What the key is recognised by, e.g. the partner's system.")
+def create_api_token(organisation: str, role: str, label: str) -> None:
+    """Issue a key for the JSON API (/api/v1) and print it, once: only its hash is stored."""
+    from webapp.services import api_tokens
+    from webapp.services.errors import FieldError
 
-    for command in [*cli_outbox.COMMANDS, *cli_retention.COMMANDS]:
+    roles = {member.value: member for member in api_tokens.API_ROLES}
+    if role.strip().lower() not in roles:
+        raise click.BadParameter(f"use one of: {', '.join(roles)}", param_hint="--role")
+    org = api_tokens.find_organisation(db.session, organisation)
+    if org is None:
+        known = ", ".join(db.session.scalars(select(Organisation.name).order_by(Organisation.name)))
+        message = f"no organisation is called {organisation!r} (known: {known})"
+        raise click.BadParameter(message, param_hint="--organisation")
+    chosen = roles[role.strip().lower()]
+    try:
+        issued = api_tokens.issue(db.session, None, org, chosen, label or f"{org.name} ({chosen.value})")
+    except FieldError as error:
+        db.session.rollback()
+        raise click.ClickException(error.message) from None
+    db.session.commit()
+    click.echo(f"API token {issued.token.prefix}... for {org.name} ({chosen.value}) issued. It is shown only now:")
+    click.echo(issued.secret)
+
+
+def register(app: Flask) -> None:
+    from webapp import cli_outbox, cli_retention, cli_worker
+
+    for command in [*cli_outbox.COMMANDS, *cli_retention.COMMANDS, *cli_worker.COMMANDS]:
         samen.add_command(command)
     app.cli.add_command(samen)

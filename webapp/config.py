@@ -138,6 +138,7 @@ def configure(app: Flask, overrides: Mapping[str, Any] | None = None) -> None:
         SAMEN_LOGIN_ACCOUNT_LIMIT=_str("SAMEN_LOGIN_ACCOUNT_LIMIT", "5 per minute;20 per hour"),
         SAMEN_SIGNUP_LIMIT=os.environ.get("SAMEN_SIGNUP_LIMIT", "20 per hour"),
         SAMEN_SIGNUP_ERROR_LIMIT=_str("SAMEN_SIGNUP_ERROR_LIMIT", "200 per hour"),
+        SAMEN_API_LIMIT=_str("SAMEN_API_LIMIT", "120 per minute"),
         # Trust: sessions, two-factor sign-in, the edge.
         SAMEN_IDLE_MINUTES=_int("SAMEN_IDLE_MINUTES", 30),
         SAMEN_SESSION_HOURS=_int("SAMEN_SESSION_HOURS", 12),
@@ -171,5 +172,21 @@ def configure(app: Flask, overrides: Mapping[str, Any] | None = None) -> None:
         # the fewest people a number a viewer sees may come from.
         SAMEN_AGE_BANDS=_age_bands("SAMEN_AGE_BANDS", "12-18,19-65,66-"),
         SAMEN_MIN_CELL=_int("SAMEN_MIN_CELL", 5),
+        # Matching runs off the request path: "rq" queues them in Redis for `flask samen worker` (production),
+        # "thread" runs them in a background thread of the web process (make run), "inline" at once (tests).
+        REDIS_URL=_str("REDIS_URL", ""),
+        SAMEN_JOB_QUEUE=_str("SAMEN_JOB_QUEUE", "rq" if production else "thread"),
+        SAMEN_RQ_QUEUE=_str("SAMEN_RQ_QUEUE", "samen"),
+        # A queued or running run whose worker has not shown life for this long is failed.
+        SAMEN_RUN_HEARTBEAT_TIMEOUT=_int("SAMEN_RUN_HEARTBEAT_TIMEOUT", 600),
+        SAMEN_RUN_HEARTBEAT_SECONDS=_float("SAMEN_RUN_HEARTBEAT_SECONDS", 10.0),
+        # RQ stops a job that runs longer than this (a national run takes well under a minute).
+        SAMEN_RUN_JOB_TIMEOUT=_int("SAMEN_RUN_JOB_TIMEOUT", 3600),
     )
     app.config.update(overrides)
+    if app.config["SAMEN_JOB_QUEUE"] not in ("rq", "thread", "inline"):
+        raise ConfigurationError(f"SAMEN_JOB_QUEUE must be rq, thread or inline, not {app.config['SAMEN_JOB_QUEUE']!r}")
+    if app.config["SAMEN_JOB_QUEUE"] == "rq" and not app.config["REDIS_URL"]:
+        raise ConfigurationError(
+            "REDIS_URL is not set; matching runs go through RQ on Redis (or set SAMEN_JOB_QUEUE=thread for one process)"
+        )

@@ -75,8 +75,35 @@ class ConsentGiver(enum.StrEnum):
 
 
 class RunStatus(enum.StrEnum):
+    WACHTRIJ = "wachtrij"
+    BEZIG = "bezig"
     KLAAR = "klaar"
     MISLUKT = "mislukt"
+
+    @property
+    def active(self) -> bool:
+        """Queued or running: the run holds its programme, and the run page refreshes itself."""
+        return self in (RunStatus.WACHTRIJ, RunStatus.BEZIG)
+
+
+class RunStage(enum.StrEnum):
+    """Where a running run is, in the order a run goes through them."""
+
+    LADEN = "laden"
+    SCOREN = "scoren"
+    OPLOSSEN = "oplossen"
+    CERTIFICAAT = "certificaat"
+    OPSLAAN = "opslaan"
+
+
+class RunFailure(enum.StrEnum):
+    """Why a run failed; the engine's own message, where there is one, is kept in the run's stats."""
+
+    ONJUISTE_GEGEVENS = "onjuiste_gegevens"
+    NIET_OPGEPAKT = "niet_opgepakt"
+    VERWERKER_WEG = "verwerker_weg"
+    WACHTRIJ_ONBEREIKBAAR = "wachtrij_onbereikbaar"
+    ONVERWACHTE_FOUT = "onverwachte_fout"
 
 
 class ProposalStatus(enum.StrEnum):
@@ -278,6 +305,7 @@ class AuditAction(enum.StrEnum):
     # Matching runs, proposals and matches.
     MATCH_RUN_STARTED = "match_run.started"
     MATCH_RUN_FAILED = "match_run.failed"
+    MATCH_RUN_FINISHED = "match_run.finished"
     PROPOSAL_APPROVED = "proposal.approved"
     PROPOSAL_REJECTED = "proposal.rejected"
     PROPOSAL_REJECTION_UNDONE = "proposal.rejection_undone"
@@ -315,6 +343,11 @@ class AuditAction(enum.StrEnum):
     VOLUNTEER_ANONYMISED = "volunteer.anonymised"
     RETENTION_ANONYMISED = "retention.anonymised"
     RETENTION_RUN = "retention.run"
+    # The API for partner systems: its keys, and every use of it that reads or writes a person's data.
+    API_TOKEN_ISSUED = "api_token.issued"
+    API_TOKEN_REVOKED = "api_token.revoked"
+    API_REFERRAL_CREATED = "api.referral_created"
+    API_REFERRALS_LISTED = "api.referrals_listed"
 
 
 class AuditSubject(enum.StrEnum):
@@ -334,6 +367,7 @@ class AuditSubject(enum.StrEnum):
     END_REASON = "end_reason"
     RETENTION = "retention"
     COALITION = "coalition"  # the coalition's figures (aggregates only, no one's record)
+    API_TOKEN = "api_token"  # a partner system's key to the API
 
 
 class DjgAnswer(enum.StrEnum):

@@ -11,7 +11,9 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge, TooManyRequests
+from werkzeug.wrappers import Response
 
+from webapp.api import is_api_request
 from webapp.extensions import db, limiter
 
 
@@ -43,16 +45,27 @@ def _too_many_message() -> str:
     return str(_("U heeft het te vaak geprobeerd."))
 
 
+def _api_problem(error: BaseException) -> Response:
+    # The API's callers are systems that read problem+json (RFC 9457), not people who read a page.
+    from webapp.api.problems import response_for
+
+    return response_for(error)
+
+
 def register(app: Flask) -> None:
     @app.errorhandler(CSRFError)
-    def csrf_error(error: CSRFError) -> tuple[str, int]:
+    def csrf_error(error: CSRFError) -> tuple[str, int] | Response:
+        if is_api_request():
+            return _api_problem(error)
         message = _(
             "Het formulier was verlopen of onvolledig. Ga terug, laad de pagina opnieuw en probeer het nog eens."
         )
         return render_template("errors/error.html", code=400, title=_("Formulier verlopen"), message=message), 400
 
     @app.errorhandler(RequestEntityTooLarge)
-    def too_large(error: RequestEntityTooLarge) -> tuple[str, int]:
+    def too_large(error: RequestEntityTooLarge) -> tuple[str, int] | Response:
+        if is_api_request():
+            return _api_problem(error)
         size = readable_size(int(current_app.config["MAX_CONTENT_LENGTH"]))
         message = _(
             "Wat u verstuurde is te groot: een formulier mag hooguit %(size)s zijn. Er is niets opgeslagen. Ga terug, "
@@ -62,7 +75,9 @@ def register(app: Flask) -> None:
         return render_template("errors/error.html", code=413, title=_("Te veel gegevens"), message=message), 413
 
     @app.errorhandler(TooManyRequests)
-    def too_many(error: TooManyRequests) -> tuple[str, int]:
+    def too_many(error: TooManyRequests) -> tuple[str, int] | Response:
+        if is_api_request():
+            return _api_problem(error)
         minutes = minutes_until_reset()
         wait = ngettext(
             "Probeer het over %(num)d minuut opnieuw.", "Probeer het over %(num)d minuten opnieuw.", minutes
@@ -77,7 +92,9 @@ def register(app: Flask) -> None:
         return page, 429
 
     @app.errorhandler(HTTPException)
-    def http_error(error: HTTPException) -> tuple[str, int]:
+    def http_error(error: HTTPException) -> tuple[str, int] | Response:
+        if is_api_request():
+            return _api_problem(error)
         code = error.code or 500
         titles = {
             400: _("Ongeldig verzoek"),
@@ -96,7 +113,9 @@ def register(app: Flask) -> None:
         return render_template("errors/error.html", code=code, title=title, message=message), code
 
     @app.errorhandler(500)
-    def server_error(error: Exception) -> tuple[str, int]:
+    def server_error(error: Exception) -> tuple[str, int] | Response:
+        if is_api_request():
+            return _api_problem(error)
         db.session.rollback()
         message = _("Er ging iets mis aan onze kant. Er is niets half opgeslagen; probeer het later opnieuw.")
         page = render_template(

@@ -42,6 +42,8 @@ from webapp.enums import (
     ResidentSource,
     ResidentStatus,
     Role,
+    RunFailure,
+    RunStage,
     RunStatus,
     SubjectKind,
     VogStatus,
@@ -115,8 +117,30 @@ _LABELS: dict[type[enum.Enum], Mapping[Any, Any]] = {
         ReferralStatus.AFGESLOTEN: _l("afgesloten"),
     },
     RunStatus: {
+        RunStatus.WACHTRIJ: _l("in de wachtrij"),
+        RunStatus.BEZIG: _l("bezig"),
         RunStatus.KLAAR: _l("klaar"),
         RunStatus.MISLUKT: _l("mislukt"),
+    },
+    RunStage: {
+        RunStage.LADEN: _l("gegevens laden"),
+        RunStage.SCOREN: _l("paren beoordelen"),
+        RunStage.OPLOSSEN: _l("beste verdeling zoeken"),
+        RunStage.CERTIFICAAT: _l("controleren dat niets beters kan"),
+        RunStage.OPSLAAN: _l("voorstellen opslaan"),
+    },
+    RunFailure: {
+        RunFailure.ONJUISTE_GEGEVENS: _l("De gegevens zijn onjuist. Geef deze melding door aan de beheerder."),
+        RunFailure.NIET_OPGEPAKT: _l(
+            "De ronde is niet op tijd opgepakt. Vraag de beheerder of de achtergrondverwerker draait."
+        ),
+        RunFailure.VERWERKER_WEG: _l("De achtergrondverwerker is tijdens de ronde gestopt. Start de ronde opnieuw."),
+        RunFailure.WACHTRIJ_ONBEREIKBAAR: _l(
+            "De wachtrij was niet bereikbaar. Probeer het over een paar minuten opnieuw."
+        ),
+        RunFailure.ONVERWACHTE_FOUT: _l(
+            "Er ging onverwacht iets mis. De beheerder vindt de details in het logboek van de verwerker."
+        ),
     },
     IntakeOutcome: {
         IntakeOutcome.GESCHIKT: _l("geschikt"),
@@ -242,6 +266,7 @@ _LABELS: dict[type[enum.Enum], Mapping[Any, Any]] = {
         AuditAction.CONSENT_WITHDRAWN: _l("toestemming ingetrokken"),
         AuditAction.MATCH_RUN_STARTED: _l("koppelronde gestart"),
         AuditAction.MATCH_RUN_FAILED: _l("koppelronde mislukt"),
+        AuditAction.MATCH_RUN_FINISHED: _l("koppelronde klaar"),
         AuditAction.PROPOSAL_APPROVED: _l("voorstel goedgekeurd"),
         AuditAction.PROPOSAL_REJECTED: _l("voorstel afgewezen"),
         AuditAction.PROPOSAL_REJECTION_UNDONE: _l("afwijzing ingetrokken"),
@@ -276,6 +301,10 @@ _LABELS: dict[type[enum.Enum], Mapping[Any, Any]] = {
         AuditAction.VOLUNTEER_ANONYMISED: _l("gegevens van een vrijwilliger gewist"),
         AuditAction.RETENTION_ANONYMISED: _l("gewist: bewaartermijn verstreken"),
         AuditAction.RETENTION_RUN: _l("bewaartermijnen toegepast"),
+        AuditAction.API_TOKEN_ISSUED: _l("API-sleutel uitgegeven"),
+        AuditAction.API_TOKEN_REVOKED: _l("API-sleutel ingetrokken"),
+        AuditAction.API_REFERRAL_CREATED: _l("verwijzing via de API"),
+        AuditAction.API_REFERRALS_LISTED: _l("verwijzingen opgevraagd via de API"),
     },
     AuditSubject: {
         AuditSubject.RESIDENT: _l("bewoner"),
@@ -292,6 +321,7 @@ _LABELS: dict[type[enum.Enum], Mapping[Any, Any]] = {
         AuditSubject.END_REASON: _l("reden van beëindigen"),
         AuditSubject.RETENTION: _l("bewaartermijnen"),
         AuditSubject.COALITION: _l("cijfers van de coalitie"),
+        AuditSubject.API_TOKEN: _l("API-sleutel"),
     },
 }
 
@@ -332,7 +362,12 @@ _BADGE_KINDS: dict[type[enum.Enum], Mapping[Any, str]] = {
         ReferralStatus.GEKOPPELD: "ok",
         ReferralStatus.AFGESLOTEN: "neutral",
     },
-    RunStatus: {RunStatus.KLAAR: "ok", RunStatus.MISLUKT: "bad"},
+    RunStatus: {
+        RunStatus.WACHTRIJ: "neutral",
+        RunStatus.BEZIG: "info",
+        RunStatus.KLAAR: "ok",
+        RunStatus.MISLUKT: "bad",
+    },
     IntakeOutcome: {IntakeOutcome.GESCHIKT: "ok", IntakeOutcome.TWIJFEL: "warn", IntakeOutcome.NIET_GESCHIKT: "bad"},
 }
 

@@ -64,6 +64,8 @@ from webapp.enums import (
     ResidentSource,
     ResidentStatus,
     Role,
+    RunFailure,
+    RunStage,
     RunStatus,
     SubjectKind,
     VogStatus,
@@ -72,6 +74,7 @@ from webapp.enums import (
 from webapp.extensions import db
 
 __all__ = [
+    "ApiToken",
     "AuditEvent",
     "CheckIn",
     "CheckInMethod",
@@ -106,6 +109,8 @@ __all__ = [
     "ResidentSource",
     "ResidentStatus",
     "Role",
+    "RunFailure",
+    "RunStage",
     "RunStatus",
     "RunWaitingResident",
     "SubjectKind",
@@ -403,18 +408,42 @@ class Referral(db.Model):  # type: ignore[name-defined,misc]
     organisation: Mapped[Organisation] = relationship()
 
 
+ACTIVE_RUN_SQL = "status IN ('wachtrij', 'bezig')"
+
+
 class MatchRun(db.Model):  # type: ignore[name-defined,misc]
     """One run of the engine: who started it, for which programme, with which rules, and its figures."""
 
     __tablename__ = "match_runs"
+    __table_args__ = (
+        CheckConstraint(f"(finished_at IS NULL) = ({ACTIVE_RUN_SQL})", name="finished_when_ended"),
+        CheckConstraint(
+            "stage_percent IS NULL OR (stage_percent >= 0 AND stage_percent <= 100)", name="stage_percent_valid"
+        ),
+        # One queued or running run per programme; the whole list counts as programme '*'.
+        Index(
+            "uq_match_runs_one_active_per_programme",
+            text("coalesce(programme_code, '*')"),
+            unique=True,
+            sqlite_where=text(ACTIVE_RUN_SQL),
+            postgresql_where=text(ACTIVE_RUN_SQL),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     programme_code: Mapped[str | None] = mapped_column(ForeignKey("programmes.code"))
     started_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     started_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
-    status: Mapped[RunStatus] = mapped_column(_enum(RunStatus), default=RunStatus.KLAAR)
+    status: Mapped[RunStatus] = mapped_column(_enum(RunStatus), default=RunStatus.WACHTRIJ)
     rules: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     stats: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Written by the worker while the run is active (webapp.services.matching is their one writer).
+    stage: Mapped[RunStage | None] = mapped_column(_enum(RunStage))
+    stage_percent: Mapped[int | None]
+    certificate_round: Mapped[int | None]
+    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+    failure_reason: Mapped[RunFailure | None] = mapped_column(_enum(RunFailure))
 
     started_by: Mapped[User] = relationship()
     proposals: Mapped[list[Proposal]] = relationship(back_populates="run", order_by="Proposal.id")
@@ -818,3 +847,32 @@ class MeasurementLink(db.Model):  # type: ignore[name-defined,misc]
     measurement_id: Mapped[int | None] = mapped_column(ForeignKey("loneliness_measurements.id", ondelete="SET NULL"))
 
     created_by: Mapped[User] = relationship()
+
+
+class ApiToken(db.Model):  # type: ignore[name-defined,misc]
+    """A partner system's key to the API (``/api/v1``): one organisation, one role (referrer or viewer). The table
+    holds the secret's hash only, and a short prefix that is shown to recognise the key by; revoked keys stay, so
+    that the audit trail's ids keep meaning something."""
+
+    __tablename__ = "api_tokens"
+    __table_args__ = (
+        CheckConstraint("role IN ('referrer', 'viewer')", name="api_role"),
+        CheckConstraint("revoked_by_id IS NULL OR revoked_at IS NOT NULL", name="revoked_when"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    role: Mapped[Role] = mapped_column(_enum(Role))
+    name: Mapped[str] = mapped_column(String(120))
+    prefix: Mapped[str] = mapped_column(String(16))
+    token_hash: Mapped[str] = mapped_column(String(128), unique=True)
+    # None: issued on the command line (``flask samen create-api-token``), where nobody is signed in.
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
+    revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    organisation: Mapped[Organisation] = relationship()
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+    revoked_by: Mapped[User | None] = relationship(foreign_keys=[revoked_by_id])

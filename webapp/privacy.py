@@ -399,7 +399,7 @@ CATALOGUE: tuple[RecordKind, ...] = (
             ),
         ),
         audiences=(Audience(Role.ADMIN, _l("alle accounts, nooit de wachtwoorden")),),
-        tables=frozenset({"users", "remember_tokens", "recovery_codes"}),
+        tables=frozenset({"users", "remember_tokens", "recovery_codes", "api_tokens"}),
     ),
     RecordKind(
         key="logboek",

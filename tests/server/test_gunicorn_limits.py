@@ -96,6 +96,7 @@ def server(tmp_path: Path, redis_url: str) -> Iterator[Server]:
         "SECRET_KEY": SECRET_KEY,
         "DATABASE_URL": _migrated_database(tmp_path / "samen.sqlite3"),
         "RATELIMIT_STORAGE_URI": redis_url,
+        "REDIS_URL": redis_url,
         "SAMEN_LOG_FORMAT": "json",
     }
     # As in the README, with the test's own key prefix in the shared Redis (the factory takes literal arguments).

@@ -31,6 +31,8 @@ def _test_config(url: str, **extra: Any) -> dict[str, Any]:
         "SQLALCHEMY_DATABASE_URI": url,
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": False,
+        # Matching runs run at once, in the request that queued them (tests of the queue set their own).
+        "SAMEN_JOB_QUEUE": "inline",
         **extra,
     }
 

@@ -32,6 +32,7 @@ from webapp.models import (
     ResidentSource,
     ResidentStatus,
     Role,
+    RunStatus,
     User,
     VogStatus,
     Volunteer,
@@ -216,11 +217,17 @@ class Factories:
     # -- runs, proposals, matches ---------------------------------------------------------------------------
 
     def run(self, started_by: User | None = None, programme_code: str | None = None, **fields: Any) -> MatchRun:
+        """A finished run (as a worker leaves it), unless ``status`` says otherwise."""
+        now = utcnow()
+        fields.setdefault("status", RunStatus.KLAAR)
+        fields.setdefault("finished_at", None if fields["status"].active else now)
+        if fields["status"].active:
+            fields.setdefault("heartbeat_at", now)
         return self._add(
             MatchRun(
                 programme_code=programme_code,
                 started_by=started_by or self._staff(),
-                started_at=utcnow(),
+                started_at=now,
                 rules=fields.pop("rules", {}),
                 stats=fields.pop("stats", {}),
                 **fields,

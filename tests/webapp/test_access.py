@@ -26,7 +26,12 @@ PUBLIC_ENDPOINTS = {
     "measure.thanks",
     "auth.login",
     "auth.logout",
+    # The API's OpenAPI document describes it to anyone; the API's operations answer a token, never a session.
+    "api-docs.openapi_json",
 }
+#: Blueprints that a bearer token opens, not a session (tests/webapp/test_api.py; the access matrix checks that
+#: every session, of every role, gets a 401 there).
+TOKEN_BLUEPRINTS = {"api"}
 # Which roles may use each blueprint; any signed-in staff member may change their own password.
 ALLOWED_ROLES = {
     "referrals": {Role.REFERRER},
@@ -48,7 +53,7 @@ def _staff_urls() -> list[tuple[str, str, str]]:
     app = create_app({"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": "sqlite://"})
     urls = []
     for rule in app.url_map.iter_rules():
-        if rule.endpoint in PUBLIC_ENDPOINTS:
+        if rule.endpoint in PUBLIC_ENDPOINTS or rule.endpoint.split(".")[0] in TOKEN_BLUEPRINTS:
             continue
         path = re.sub(r"<(?:int:)?[^>]+>", "1", rule.rule)
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):

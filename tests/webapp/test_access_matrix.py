@@ -25,7 +25,7 @@ from sqlalchemy import select, text
 
 from tests.webapp.conftest import AuthActions
 from tests.webapp.factories import Factories, today
-from tests.webapp.test_access import ALLOWED_ROLES, PUBLIC_ENDPOINTS
+from tests.webapp.test_access import ALLOWED_ROLES, PUBLIC_ENDPOINTS, TOKEN_BLUEPRINTS
 from webapp.extensions import db
 from webapp.models import EndReason, MatchStatus, Organisation, OrganisationKind, RejectionReason, Role, User
 
@@ -176,8 +176,10 @@ def cases(app: Flask, world: World) -> list[Case]:
 
 
 def expected_refusal(case: Case) -> str | None:
-    """How the case must be refused: 'sign in', '403' or '404'; None when it is allowed."""
+    """How the case must be refused: 'sign in', '403', '404' or, on the API, '401'; None when it is allowed."""
     visitor = case.visitor
+    if case.blueprint in TOKEN_BLUEPRINTS:
+        return "401"  # a session is no way into the API, whoever's it is: only a bearer token is
     if visitor.role is None:
         return "sign in"
     if case.endpoint in HALF_WAY_SIGN_IN:
@@ -195,7 +197,7 @@ def expected_refusal(case: Case) -> str | None:
 def refusal_of(response: Any) -> str | None:
     if response.status_code == 302 and response.headers["Location"].startswith("/inloggen"):
         return "sign in"
-    if response.status_code in (403, 404):
+    if response.status_code in (401, 403, 404):
         return str(response.status_code)
     return None
 

@@ -13,11 +13,12 @@ from flask.testing import FlaskClient
 from sqlalchemy import select, update
 
 from tests.webapp.factories import today
+from tests.webapp.runs_helpers import run_engine
 from webapp import convert
 from webapp.enums import INTRODUCTION_CANCELLED, NO_CLICK_AT_INTRODUCTION
 from webapp.extensions import db
 from webapp.models import AuditEvent, EndReason, Programme, Proposal, ProposalStatus, RejectionReason, Role, User
-from webapp.services import matches, matching, settings
+from webapp.services import matches, settings
 from webapp.services.errors import Conflict
 
 # --- helpers ------------------------------------------------------------------------------------------------------
@@ -391,7 +392,7 @@ def test_a_run_stores_the_settings_it_used(admin: User, client: FlaskClient, app
     )
     client.post("/beheer/programmas/buddy", data=data)
 
-    run = matching.start_run(db.session, admin, None, app.config)
+    run = run_engine(db.session, admin, None, app.config)
 
     used = run.rules["programmes"]["buddy"]
     assert used["max_distance_km"] == 1.0

@@ -20,7 +20,7 @@ from sqlalchemy import func, select, text
 from webapp.clock import local_today
 from webapp.enums import CheckInMethod, CheckInVerdict, CheckInWith, MatchEventKind, MatchStatus, ResidentStatus
 from webapp.extensions import db
-from webapp.models import CheckIn, Match, MatchEvent, Proposal, ProposalStatus, Resident, User, Volunteer
+from webapp.models import CheckIn, Match, MatchEvent, MatchRun, Resident, User, Volunteer
 from webapp.services import matches, matching
 from webapp.services.errors import Conflict
 
@@ -193,29 +193,37 @@ def test_the_same_proposal_approved_twice(app: Flask, make: Any) -> None:
     assert make.holding_matches(resident_id=proposal.resident_id) == 1
 
 
-def test_two_runs_at_once_leave_each_resident_one_open_proposal(app: Flask, make: Any) -> None:
+def test_two_overlapping_runs_queued_at_once_are_one_run(app: Flask, make: Any) -> None:
     coordinator = make.user()
-    make.volunteer(capacity=2)
-    make.resident()
-    make.resident(programme="bewegen")
-    make.volunteer(programmes=("bewegen",))
     db.session.commit()
 
     a, b, b_waited = _race(
         app,
         coordinator.id,
-        lambda session, user: matching.start_run(session, user, None, app.config),
-        lambda session, user: matching.start_run(session, user, "bewegen", app.config),
+        lambda session, user: matching.queue_run(session, user, None, app.config),
+        lambda session, user: matching.queue_run(session, user, "bewegen", app.config),
+    )
+
+    assert a == "ok"
+    assert isinstance(b, Conflict)
+    assert b.message == "Er loopt al een koppelronde voor dit programma. Wacht tot die klaar is."
+    assert b_waited
+    assert db.session.scalars(select(MatchRun.programme_code)).all() == [None]
+
+
+def test_runs_of_two_programmes_queued_at_once_both_go_ahead(app: Flask, make: Any) -> None:
+    coordinator = make.user()
+    db.session.commit()
+
+    a, b, _ = _race(
+        app,
+        coordinator.id,
+        lambda session, user: matching.queue_run(session, user, "buddy", app.config),
+        lambda session, user: matching.queue_run(session, user, "bewegen", app.config),
     )
 
     assert (a, b) == ("ok", "ok")
-    assert b_waited
-    open_per_resident = db.session.execute(
-        select(Proposal.resident_id, func.count())
-        .where(Proposal.status == ProposalStatus.OPEN)
-        .group_by(Proposal.resident_id)
-    ).all()
-    assert sorted(count for _, count in open_per_resident) == [1, 1]
+    assert sorted(db.session.scalars(select(MatchRun.programme_code))) == ["bewegen", "buddy"]
 
 
 # -- the life of a match: two coordinators recording conflicting steps on one match --------------------------

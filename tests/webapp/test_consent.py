@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 
 from tests.webapp.conftest import AuthActions
 from tests.webapp.factories import today
+from tests.webapp.runs_helpers import run_engine
 from webapp import convert
 from webapp.enums import AuditAction, ConsentGiver, ConsentMethod, ConsentPurpose, ReferralStatus
 from webapp.extensions import db
@@ -317,7 +318,7 @@ def test_a_resident_who_withdraws_leaves_the_next_run_and_is_told_why(app: Flask
     consent.withdraw(db.session, resident, MATCHING, staff)
     db.session.commit()
 
-    run = matching.start_run(db.session, staff, None, app.config)
+    run = run_engine(db.session, staff, None, app.config)
     db.session.commit()
 
     proposed = db.session.scalars(select(Proposal.resident_id).where(Proposal.run_id == run.id)).all()
@@ -336,7 +337,7 @@ def test_giving_the_consent_again_brings_the_resident_back_into_runs(app: Flask,
     consent.give(db.session, resident, _given(MATCHING, given_on=today()), staff)
     db.session.commit()
 
-    run = matching.start_run(db.session, staff, None, app.config)
+    run = run_engine(db.session, staff, None, app.config)
     db.session.commit()
 
     proposed = db.session.execute(select(Proposal.volunteer_id, Proposal.resident_id).where(Proposal.run_id == run.id))
@@ -429,7 +430,7 @@ def test_a_volunteer_who_withdraws_is_not_proposed_and_their_proposals_lapse(
     blockers = eligibility_blockers(volunteer, convert.load_programmes(db.session), today(), 3)
     assert Blocker.NO_CONSENT in blockers["buddy"]
     assert volunteer.id not in {v.id for v in convert.candidate_volunteers(db.session)}
-    run = matching.start_run(db.session, staff, None, app.config)
+    run = run_engine(db.session, staff, None, app.config)
     assert db.session.scalar(select(func.count(Proposal.id)).where(Proposal.run_id == run.id)) == 0
 
 

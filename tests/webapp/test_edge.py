@@ -43,7 +43,7 @@ from webapp.models import (
     Role,
     Volunteer,
 )
-from webapp.services import measurements
+from webapp.services import api_tokens, measurements
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = ROOT / "webapp" / "templates"
@@ -114,6 +114,8 @@ ROLE_FOR_BLUEPRINT: dict[str, Role | None] = {
     "auditlog": Role.ADMIN,
     "coalition": Role.COORDINATOR,
     "measure": Role.COORDINATOR,  # its /meting/<token> pages are public; a coordinator may open them too
+    "api-docs": None,  # the API's OpenAPI document
+    "api": Role.REFERRER,  # with a bearer token of this role (the coalition's figures: a viewer's), not a session
 }
 # Pages that answer a signed-in user with a redirect, or answer only in a state the walk does not set up.
 REDIRECTING_ENDPOINTS = {"auth.login", "auth.second_factor", "auth.two_factor"}
@@ -156,7 +158,17 @@ class World:
             recorded_by=coordinator, consents=(ConsentPurpose.INTAKE_MATCHING, ConsentPurpose.LONELINESS)
         )
         self.token = measurements.create_link(make.session, coordinator, measured, MeasurementMoment.OTHER).token
+        issued = {
+            role: api_tokens.issue(make.session, None, self.users[role].organisation, role, "Randtest")
+            for role in (Role.REFERRER, Role.VIEWER)
+        }
+        self.api_secrets = {role: token.secret for role, token in issued.items()}
+        self.api_token_id = issued[Role.REFERRER].token.id
         make.session.commit()
+
+    def api_headers(self, endpoint: str) -> dict[str, str]:
+        role = Role.VIEWER if endpoint == "api.coalition_figures" else Role.REFERRER
+        return {"Authorization": f"Bearer {self.api_secrets[role]}"}
 
     def path_values(self, endpoint: str) -> dict[str, Any]:
         values: dict[str, Any] = {
@@ -173,6 +185,7 @@ class World:
             "filename": "css/samen.css",
             "chart": "matig-bewoners",
             "token": self.token,
+            "token_id": self.api_token_id,
         }
         values["code"] = {
             "admin.edit_programme": "buddy",
@@ -206,9 +219,10 @@ def visit_every_page(app: Flask, make: Factories, query_string: str = "") -> Ite
 
             url = url_for(endpoint, **{name: values[name] for name in rule.arguments})
         client = app.test_client()
-        if role is not None:
+        headers = world.api_headers(endpoint) if blueprint == "api" else {}
+        if role is not None and not headers:
             AuthActions(client).login_as(world.users[role])
-        yield endpoint, url, client.get(url + query_string)
+        yield endpoint, url, client.get(url + query_string, headers=headers)
 
 
 def test_every_page_carries_the_security_headers(app: Flask, make: Factories) -> None:
@@ -268,6 +282,7 @@ def production_app(database_url_for_test: str, monkeypatch: pytest.MonkeyPatch) 
             "TESTING": True,
             "SECRET_KEY": "production-test-secret",
             "SQLALCHEMY_DATABASE_URI": database_url_for_test,
+            "SAMEN_JOB_QUEUE": "inline",
             "WTF_CSRF_ENABLED": False,
             "RATELIMIT_ENABLED": False,
             "SAMEN_LOG_FORMAT": "text",

@@ -16,7 +16,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 WEBAPP = ROOT / "webapp"
-BLUEPRINTS = ("public", "auth", "referrals", "residents", "coordination", "matching", "admin", "coalition")
+BLUEPRINTS = ("public", "auth", "referrals", "residents", "coordination", "matching", "admin", "coalition", "api")
 
 
 def _module_name(path: Path) -> str:

@@ -11,6 +11,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from tests.webapp.factories import FAR_PC4
+from tests.webapp.runs_helpers import run_engine
 from webapp import convert
 from webapp.clock import local_today
 from webapp.extensions import db
@@ -38,7 +39,7 @@ def request_context(app: Flask) -> Iterator[None]:
 
 
 def _run(app: Flask, user: Any, programme: str | None = None) -> Any:
-    run = matching.start_run(db.session, user, programme, app.config)
+    run = run_engine(db.session, user, programme, app.config)
     db.session.commit()
     return run
 
@@ -184,7 +185,7 @@ def test_new_run_keeps_decided_proposals(app: Flask, make: Any) -> None:
 
 def test_run_for_unknown_programme_is_refused(app: Flask, make: Any) -> None:
     with pytest.raises(NotFound):
-        matching.start_run(db.session, make.user(), "breien", app.config)
+        run_engine(db.session, make.user(), "breien", app.config)
 
 
 def test_run_with_invalid_engine_input_is_stored_as_failed(app: Flask, make: Any) -> None:

@@ -129,7 +129,8 @@ def test_starting_a_run_shows_its_proposals(client: FlaskClient, coordinator: An
     response = client.post("/koppelen/runs", data={"programme": ""}, follow_redirects=True)
 
     assert response.status_code == 200
-    assert "De koppelronde is klaar. Voorstellen: 1. Bewoners zonder voorstel: 0." in response.text
+    assert '<span class="figure">1</span> voorstel' in response.text
+    assert '<span class="figure">0</span> bewoners zonder voorstel' in response.text
     assert "Vera" in response.text
     assert "Bert" in response.text
     run = db.session.scalar(select(MatchRun))
@@ -158,7 +159,8 @@ def test_a_failed_run_is_reported(client: FlaskClient, coordinator: Any, make: A
 
     response = client.post("/koppelen/runs", data={"programme": ""}, follow_redirects=True)
 
-    assert "De koppelronde is mislukt" in response.text
+    assert "Deze ronde is mislukt. De gegevens zijn onjuist. Geef deze melding door aan de beheerder." in response.text
+    assert "waiting_horizon_days" in response.text
 
 
 # -- a run's page -------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from flask.testing import FlaskClient
 
 from tests.webapp.conftest import AuthActions
 from tests.webapp.factories import FAR_PC4
+from tests.webapp.runs_helpers import run_engine
 from webapp.enums import Gender
 from webapp.extensions import db
 from webapp.models import Role, User
@@ -224,10 +225,9 @@ def test_the_week_page_links_to_it(as_coordinator: FlaskClient) -> None:
 def test_the_run_page_links_to_it_for_its_programme(
     app: Flask, as_coordinator: FlaskClient, coordinator: User, three_waiting_in_2284: None
 ) -> None:
-    from webapp.services import matching
 
     with app.test_request_context():
-        run = matching.start_run(db.session, coordinator, "buddy", app.config)
+        run = run_engine(db.session, coordinator, "buddy", app.config)
         db.session.commit()
 
     html = as_coordinator.get(f"/koppelen/runs/{run.id}").text

@@ -470,7 +470,11 @@ def test_the_sign_in_page_links_to_the_setup(client: FlaskClient) -> None:
 
 
 @pytest.mark.parametrize(
-    ("environment", "required"), [({}, False), ({"SAMEN_ENV": "production", "DATABASE_URL": "sqlite://"}, True)]
+    ("environment", "required"),
+    [
+        ({}, False),
+        ({"SAMEN_ENV": "production", "DATABASE_URL": "sqlite://", "REDIS_URL": "redis://127.0.0.1:6379/15"}, True),
+    ],
 )
 def test_it_is_required_in_production_and_optional_in_development(
     monkeypatch: pytest.MonkeyPatch, environment: dict[str, str], required: bool

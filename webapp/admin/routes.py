@@ -687,3 +687,7 @@ def _flash_saved(label: str, changed: list[str]) -> None:
         flash(_("De reden '%(label)s' is opgeslagen.", label=label), "success")
     else:
         flash(_("Er was niets gewijzigd."), "info")
+
+
+# The API keys' pages join this blueprint from a module of their own, imported last because it imports ``bp``.
+from webapp.admin import api_keys  # noqa: E402, F401

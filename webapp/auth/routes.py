@@ -21,6 +21,7 @@ from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
+from webapp.api import is_api_request
 from webapp.auth import sessions
 from webapp.auth.forms import ChangePasswordForm, ConfirmTwoFactorForm, LoginForm, SecondFactorForm
 from webapp.extensions import client_address_key, db, limiter, typed_account_key
@@ -59,7 +60,8 @@ def require_account_steps() -> Response | None:
     """Staff with a temporary password choose their own first; where two factors are required, they set up the
     second factor next: both before anything else."""
     endpoint = request.endpoint
-    if endpoint == "static" or not current_user.is_authenticated:
+    # The API never looks at a session (its callers carry a token): a cookie sent along changes nothing there.
+    if endpoint == "static" or is_api_request() or not current_user.is_authenticated:
         return None
     if current_user.must_change_password and endpoint not in (*ALWAYS_ALLOWED, "auth.change_password"):
         return redirect(url_for("auth.change_password"))

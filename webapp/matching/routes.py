@@ -14,7 +14,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
-from webapp import catalogue, labels, reasons
+from webapp import catalogue, jobs, labels, reasons
 from webapp.auditlog.trail import record_view
 from webapp.clock import local_today
 from webapp.enums import AuditSubject
@@ -29,7 +29,8 @@ from webapp.models import (
     ProposalStatus,
     Resident,
     ResidentStatus,
-    RunStatus,
+    RunFailure,
+    RunStage,
     RunWaitingResident,
 )
 from webapp.security import COORDINATION, roles_required, safe_next
@@ -148,29 +149,24 @@ def start_run() -> Response | tuple[str, int]:
         return _render_runs(form, 422)
     programme_code = form.programme.data or None
     try:
-        run = service.start_run(db.session, current_user, programme_code, current_app.config)
+        run = service.queue_run(db.session, current_user, programme_code, current_app.config)
+        run_id = run.id
         db.session.commit()
     except DomainError as error:
         _fail(error)
         return redirect(url_for("matching.runs"))
-    if run.status is RunStatus.MISLUKT:
-        flash(
-            _(
-                "De koppelronde is mislukt door onjuiste gegevens. Geef deze melding door aan de beheerder: %(error)s",
-                error=run.stats.get("error", ""),
-            ),
-            "error",
-        )
+    except IntegrityError:
+        # The partial unique index: another run of this programme was queued at the same moment.
+        db.session.rollback()
+        flash(service.run_already_active(), "error")
         return redirect(url_for("matching.runs"))
-    flash(
-        _(
-            "De koppelronde is klaar. Voorstellen: %(proposals)d. Bewoners zonder voorstel: %(waiting)d.",
-            proposals=run.stats["proposals"],
-            waiting=run.stats["waiting"],
-        ),
-        "success",
-    )
-    return redirect(url_for("matching.run_detail", run_id=run.id))
+    try:
+        jobs.enqueue_match_run(run_id)
+    except jobs.QueueUnavailable:
+        db.session.rollback()
+        service.fail_run(db.session, run_id, RunFailure.WACHTRIJ_ONBEREIKBAAR)
+        db.session.commit()
+    return redirect(url_for("matching.run_detail", run_id=run_id))
 
 
 @bp.route("/runs/<int:run_id>")
@@ -179,6 +175,12 @@ def run_detail(run_id: int) -> str:
     run = db.session.get(MatchRun, run_id, options=[joinedload(MatchRun.started_by)])
     if run is None:
         abort(404)
+    if run.status.active:
+        if service.fail_stale_runs(db.session, current_app.config):
+            db.session.commit()
+            db.session.refresh(run)
+        if run.status.active:
+            return render_template("matching/run_progress.html", run=run, stages=list(RunStage))
     status_filter = STATUS_FILTERS.get(request.args.get("status", ""))
     query = (
         select(Proposal)

@@ -7,14 +7,17 @@ promise that two coordinators acting at once never overfill a volunteer or give 
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
 import matcher
 from webapp import convert
@@ -28,6 +31,8 @@ from webapp.models import (
     ProposalStatus,
     Resident,
     ResidentStatus,
+    RunFailure,
+    RunStage,
     RunStatus,
     RunWaitingResident,
     User,
@@ -39,39 +44,242 @@ from webapp.rules import NO_CONSENT, NO_LOCATION, may_be_matched
 from webapp.services import audit, matches
 from webapp.services.errors import Conflict, DomainError, NotFound
 
+logger = logging.getLogger(__name__)
+
 # -- runs ---------------------------------------------------------------------------------------------
+#
+# A run goes wachtrij -> bezig -> klaar or mislukt, off the request path. ``queue_run`` (a coordinator's request)
+# creates it; ``execute_run`` (a worker: RQ in production, a thread under ``make run``) claims it, reports its
+# progress and stores its result; ``fail_stale_runs`` fails a run whose worker stopped showing life. This module is
+# the one writer of a run's status and progress, and every change of status is a conditional UPDATE on the status it
+# expects: a run is claimed by one worker only, and a worker that comes back after its run was failed cannot store
+# a result. At most one run per programme is queued or running: a partial unique index, and here, under the
+# programme rows' locks, a run of the whole list and a run of one programme exclude each other.
+
+ACTIVE_STATUSES = (RunStatus.WACHTRIJ, RunStatus.BEZIG)
+#: How often a running run writes its progress at most (each write is a small committed UPDATE).
+PROGRESS_INTERVAL_SECONDS = 0.5
+_ENGINE_STAGES = {"scoring": RunStage.SCOREN, "solving": RunStage.OPLOSSEN, "certificate": RunStage.CERTIFICAAT}
 
 
-def start_run(session: Session, user: User, programme_code: str | None, config: Mapping[str, Any]) -> MatchRun:
-    """Run the engine over the waiting list (one programme or all) and store its proposals and reasons."""
+class RunLost(Exception):
+    """The run is no longer this worker's: it was failed (its heartbeat looked dead) while the worker was busy."""
+
+
+def run_already_active() -> str:
+    return _("Er loopt al een koppelronde voor dit programma. Wacht tot die klaar is.")
+
+
+def queue_run(
+    session: Session, user: User, programme_code: str | None, config: Mapping[str, Any], now: datetime | None = None
+) -> MatchRun:
+    """A new run of the engine over the waiting list (one programme, or all when None), queued for a worker."""
+    now = now or utcnow()
     if programme_code is not None and session.get(Programme, programme_code) is None:
         raise NotFound(_("Dit programma bestaat niet."))
-    # One run at a time per programme: a second coordinator's run waits for the first to commit, then sees it
-    # (PostgreSQL row locks; SQLite has one writer at a time anyway). So each resident keeps at most one open
-    # proposal: the newest run's.
+    # A second coordinator queueing a run for the same programme waits here for the first to commit, then sees it.
     scope = select(Programme.code).order_by(Programme.code).with_for_update()
     if programme_code is not None:
         scope = scope.where(Programme.code == programme_code)
     session.execute(scope).all()
-    data = convert.load_run_input(session, config, programme_code)
+    fail_stale_runs(session, config, now)
+    overlapping = select(MatchRun.id).where(MatchRun.status.in_(ACTIVE_STATUSES))
+    if programme_code is not None:
+        overlapping = overlapping.where(
+            or_(MatchRun.programme_code == programme_code, MatchRun.programme_code.is_(None))
+        )
+    if session.scalar(overlapping.limit(1)) is not None:
+        raise Conflict(run_already_active())
     run = MatchRun(
         programme_code=programme_code,
         started_by=user,
-        started_at=utcnow(),
-        rules=convert.rules_as_json(data.rules, data.vog_valid_years),
+        started_at=now,
+        status=RunStatus.WACHTRIJ,
+        heartbeat_at=now,
+        rules={},
+        stats={},
     )
     session.add(run)
-    try:
-        result = matcher.propose_matches(data.volunteers, data.residents, data.rules)
-    except matcher.MatcherInputError as error:
-        run.status = RunStatus.MISLUKT
-        run.stats = {"error": str(error)}
-        session.flush()
-        audit.record(
-            session, user, AuditAction.MATCH_RUN_FAILED, AuditSubject.MATCH_RUN, run.id, programme=programme_code
-        )
-        return run
+    session.flush()
+    audit.record(session, user, AuditAction.MATCH_RUN_STARTED, AuditSubject.MATCH_RUN, run.id, programme=programme_code)
+    return run
 
+
+def _set_status(session: Session, run_id: int, expected: tuple[RunStatus, ...], **values: Any) -> bool:
+    """Change the run only if it is in one of the ``expected`` statuses; False when it is not (any more)."""
+    result = session.execute(
+        update(MatchRun)
+        .where(MatchRun.id == run_id, MatchRun.status.in_(expected))
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    run = session.identity_map.get(identity_key(MatchRun, (run_id,)))
+    if run is not None:
+        session.expire(run)
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def fail_run(
+    session: Session,
+    run_id: int,
+    reason: RunFailure,
+    *,
+    error: str | None = None,
+    expected: tuple[RunStatus, ...] = ACTIVE_STATUSES,
+    now: datetime | None = None,
+) -> bool:
+    """Mark a queued or running run failed with its reason (``error``: the engine's message, for the admin)."""
+    stats = {"error": error[:500]} if error else {}
+    failed = _set_status(
+        session,
+        run_id,
+        expected,
+        status=RunStatus.MISLUKT,
+        failure_reason=reason,
+        finished_at=now or utcnow(),
+        stats=stats,
+    )
+    if failed:
+        run = session.get(MatchRun, run_id)
+        audit.record(
+            session,
+            None,
+            AuditAction.MATCH_RUN_FAILED,
+            AuditSubject.MATCH_RUN,
+            run_id,
+            programme=run.programme_code if run else None,
+            reason=reason.value,
+        )
+    return failed
+
+
+def stale_after(config: Mapping[str, Any]) -> timedelta:
+    return timedelta(seconds=int(config["SAMEN_RUN_HEARTBEAT_TIMEOUT"]))
+
+
+def fail_stale_runs(session: Session, config: Mapping[str, Any], now: datetime | None = None) -> list[int]:
+    """Fail the runs whose worker has not shown life for longer than the timeout: never picked up, or gone."""
+    now = now or utcnow()
+    cutoff = now - stale_after(config)
+    stale = session.execute(
+        select(MatchRun.id, MatchRun.status).where(MatchRun.status.in_(ACTIVE_STATUSES), MatchRun.heartbeat_at < cutoff)
+    ).all()
+    failed = []
+    for run_id, status in stale:
+        reason = RunFailure.NIET_OPGEPAKT if status is RunStatus.WACHTRIJ else RunFailure.VERWERKER_WEG
+        # Conditional on the old heartbeat too: a worker that beat just now keeps its run.
+        result = session.execute(
+            update(MatchRun)
+            .where(MatchRun.id == run_id, MatchRun.status == status, MatchRun.heartbeat_at < cutoff)
+            .values(status=RunStatus.MISLUKT, failure_reason=reason, finished_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount:  # type: ignore[attr-defined]
+            audit.record(
+                session, None, AuditAction.MATCH_RUN_FAILED, AuditSubject.MATCH_RUN, run_id, reason=reason.value
+            )
+            failed.append(run_id)
+    if failed:
+        for run_id in failed:
+            run = session.identity_map.get(identity_key(MatchRun, (run_id,)))
+            if run is not None:
+                session.expire(run)
+    return failed
+
+
+def beat(session: Session, run_id: int, now: datetime | None = None) -> bool:
+    """The worker is alive (its heartbeat thread calls this); False when the run is no longer running."""
+    return _set_status(session, run_id, (RunStatus.BEZIG,), heartbeat_at=now or utcnow())
+
+
+def _claim(session: Session, run_id: int) -> bool:
+    now = utcnow()
+    return _set_status(
+        session, run_id, (RunStatus.WACHTRIJ,), status=RunStatus.BEZIG, stage=RunStage.LADEN, heartbeat_at=now
+    )
+
+
+class _Progress:
+    """The engine's progress callback: writes the stage (throttled) and stops the engine when the run was lost."""
+
+    def __init__(self, session: Session, run_id: int) -> None:
+        self.session, self.run_id = session, run_id
+        self.stage: RunStage | None = None
+        self.rounds = 0
+        self.written_at = 0.0
+
+    def __call__(self, stage: str, fraction: float | None) -> None:
+        run_stage = _ENGINE_STAGES[stage]
+        if run_stage is RunStage.CERTIFICAAT:
+            self.rounds += 1
+        changed = run_stage is not self.stage or run_stage is RunStage.CERTIFICAAT
+        if not changed and time.monotonic() - self.written_at < PROGRESS_INTERVAL_SECONDS:
+            return
+        self.write(run_stage, None if fraction is None else round(100 * min(max(fraction, 0.0), 1.0)))
+
+    def write(self, stage: RunStage, percent: int | None) -> None:
+        self.stage = stage
+        alive = _set_status(
+            self.session,
+            self.run_id,
+            (RunStatus.BEZIG,),
+            stage=stage,
+            stage_percent=percent,
+            certificate_round=self.rounds or None,
+            heartbeat_at=utcnow(),
+        )
+        self.session.commit()
+        self.written_at = time.monotonic()
+        if not alive:
+            raise RunLost(self.run_id)
+
+
+def execute_run(session: Session, run_id: int, config: Mapping[str, Any]) -> RunStatus | None:
+    """Claim a queued run, run the engine and store its proposals and reasons; the worker's side of a run.
+
+    Commits as it goes (the progress is for other processes to read). Returns the run's final status, or None
+    when the run was not this worker's to run (taken by another worker, failed meanwhile, or unknown).
+    """
+    if not _claim(session, run_id):
+        session.rollback()
+        return None
+    session.commit()
+    run = session.get(MatchRun, run_id)
+    assert run is not None  # claimed just now
+    programme_code = run.programme_code
+    progress = _Progress(session, run_id)
+    try:
+        data = convert.load_run_input(session, config, programme_code)
+        progress.write(RunStage.SCOREN, 0)
+        result = matcher.propose_matches(data.volunteers, data.residents, data.rules, progress=progress)
+        progress.write(RunStage.OPSLAAN, None)
+        stored = _store_result(session, run_id, programme_code, data, result)
+    except RunLost:
+        session.rollback()
+        return None
+    except matcher.MatcherInputError as error:
+        session.rollback()
+        fail_run(session, run_id, RunFailure.ONJUISTE_GEGEVENS, error=str(error))
+        session.commit()
+        return RunStatus.MISLUKT
+    except Exception:
+        session.rollback()
+        logger.exception("match run %s failed", run_id)
+        fail_run(session, run_id, RunFailure.ONVERWACHTE_FOUT)
+        session.commit()
+        return RunStatus.MISLUKT
+    if not stored:
+        session.rollback()
+        return None
+    session.commit()
+    return RunStatus.KLAAR
+
+
+def _store_result(
+    session: Session, run_id: int, programme_code: str | None, data: convert.EngineInput, result: matcher.MatchResult
+) -> bool:
+    """Store a run's proposals and waiting residents and mark it done, in the caller's transaction; False (and
+    nothing to commit) when the run was failed while the engine ran."""
     # Only the newest run's proposals can be approved: earlier open ones of everyone in scope lapse.
     in_scope = select(Resident.id)
     if programme_code is not None:
@@ -79,8 +287,7 @@ def start_run(session: Session, user: User, programme_code: str | None, config: 
     matches.lapse_open_proposals(session, in_scope)
 
     stats = result.stats
-    run.status = RunStatus.KLAAR
-    run.stats = {
+    figures = {
         "volunteers": stats.volunteers,
         "residents": stats.residents + len(data.residents_without_location) + len(data.residents_without_consent),
         "residents_without_intake": data.residents_without_intake,
@@ -92,12 +299,11 @@ def start_run(session: Session, user: User, programme_code: str | None, config: 
         "certificate_rounds": stats.certificate_rounds,
         "seconds": round(stats.seconds_total, 3),
     }
-    session.flush()
-    session.add_all(_proposal_row(run.id, p) for p in result.proposals)
+    session.add_all(_proposal_row(run_id, p) for p in result.proposals)
     waited = {r.id: r.waiting_days for r in data.residents}
     session.add_all(
         RunWaitingResident(
-            run_id=run.id,
+            run_id=run_id,
             resident_id=u.resident_id,
             feasible_volunteers=u.feasible_volunteers,
             reasons=[{"code": r.code.value, "volunteers": r.volunteers} for r in u.reasons],
@@ -106,34 +312,38 @@ def start_run(session: Session, user: User, programme_code: str | None, config: 
         for u in result.unmatched
     )
     session.add_all(
-        RunWaitingResident(
-            run_id=run.id,
-            resident_id=rid,
-            reasons=[{"code": NO_LOCATION, "volunteers": 0}],
-            waiting_days=days,
+        RunWaitingResident(run_id=run_id, resident_id=rid, reasons=[{"code": code, "volunteers": 0}], waiting_days=days)
+        for code, left_out in (
+            (NO_LOCATION, data.residents_without_location),
+            (NO_CONSENT, data.residents_without_consent),
         )
-        for rid, days in data.residents_without_location
-    )
-    session.add_all(
-        RunWaitingResident(
-            run_id=run.id,
-            resident_id=rid,
-            reasons=[{"code": NO_CONSENT, "volunteers": 0}],
-            waiting_days=days,
-        )
-        for rid, days in data.residents_without_consent
+        for rid, days in left_out
     )
     session.flush()
-    audit.record(
+    done = _set_status(
         session,
-        user,
-        AuditAction.MATCH_RUN_STARTED,
-        AuditSubject.MATCH_RUN,
-        run.id,
-        programme=programme_code,
-        **run.stats,
+        run_id,
+        (RunStatus.BEZIG,),
+        status=RunStatus.KLAAR,
+        stage=None,
+        stage_percent=None,
+        certificate_round=None,
+        finished_at=utcnow(),
+        rules=convert.rules_as_json(data.rules, data.vog_valid_years),
+        stats=figures,
     )
-    return run
+    if done:
+        run = session.get(MatchRun, run_id)
+        audit.record(
+            session,
+            run.started_by if run else None,
+            AuditAction.MATCH_RUN_FINISHED,
+            AuditSubject.MATCH_RUN,
+            run_id,
+            programme=programme_code,
+            **figures,
+        )
+    return done
 
 
 def _proposal_row(run_id: int, p: matcher.Proposal) -> Proposal:

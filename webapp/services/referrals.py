@@ -32,11 +32,16 @@ from webapp.services.referral_status import refresh as refresh_status  # noqa: F
 def of_organisation(referrer: User, text: str = "", status: ReferralStatus | None = None) -> Select[Any]:
     """The referrals of the referrer's organisation (colleagues see each other's), newest first, with a search on
     the resident's name or postcode and a status filter."""
+    return of_organisation_id(referrer.organisation_id, text, status)
+
+
+def of_organisation_id(organisation_id: int, text: str = "", status: ReferralStatus | None = None) -> Select[Any]:
+    """``of_organisation`` by the organisation's id: the API's tokens belong to an organisation, not a person."""
     query = (
         select(Referral)
         .join(Referral.resident)
         .options(selectinload(Referral.resident), selectinload(Referral.referrer))
-        .where(Referral.organisation_id == referrer.organisation_id)
+        .where(Referral.organisation_id == organisation_id)
         .order_by(Referral.created_at.desc(), Referral.id.desc())
     )
     if status is not None:
@@ -66,7 +71,11 @@ def of_organisation(referrer: User, text: str = "", status: ReferralStatus | Non
 
 def one_of_organisation(session: Session, referrer: User, referral_id: int) -> Referral:
     """A referral of the referrer's organisation; anyone else's is 'not found', never 'forbidden'."""
-    referral = session.scalar(of_organisation(referrer).where(Referral.id == referral_id))
+    return one_of_organisation_id(session, referrer.organisation_id, referral_id)
+
+
+def one_of_organisation_id(session: Session, organisation_id: int, referral_id: int) -> Referral:
+    referral = session.scalar(of_organisation_id(organisation_id).where(Referral.id == referral_id))
     if referral is None:
         raise NotFound(_("Deze verwijzing bestaat niet."))
     return referral

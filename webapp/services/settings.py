@@ -2,9 +2,9 @@
 
 Neither a programme nor a reason has a version column. Instead each edit form carries the values it showed (a
 *snapshot*), and a change is written by one conditional UPDATE that only matches while the row still holds exactly
-those values: when another admin saved in between, nothing is written and the admin gets a ``Conflict``. A running
-match run locks the programme rows (``webapp.services.matching.start_run``), so a change waits for it and applies
-from the next run; each run keeps the settings it used in ``MatchRun.rules``.
+those values: when another admin saved in between, nothing is written and the admin gets a ``Conflict``. A run reads
+the settings once, when its worker loads its input (``webapp.services.matching.execute_run``): a change applies from
+the next run, and each run keeps the settings it used in ``MatchRun.rules``.
 
 Reasons are never deleted, only made inactive: old proposals and matches keep referring to their code, and a
 rejection keeps its own ``excluded_until``, so changing a reason's days does not change rejections already made.
