@@ -1,6 +1,6 @@
 """A matching run as the web app runs it: queued, claimed by a worker, its stages written as it goes, stored.
 
-``python -m bench.run_path [--quick] [--volunteers N] [--residents N] [--sqlite]`` fills a scratch database
+``python -m bench.run_path [--quick] [--volunteers N] [--residents N] [--sqlite] [--region]`` fills a scratch database
 (PostgreSQL at ``BENCH_PG_URL`` or the machine's, else SQLite) with the demo data plus screened volunteers and waiting
 residents of the town (``seed_data/generate.py``, as ``bench/web_bench.py`` does), queues a run over all programmes
 and lets a worker thread run it with its heartbeat (``webapp.jobs``), while this process reads the run's row every
@@ -42,32 +42,53 @@ def _database(use_sqlite: bool, scratch: Path) -> Iterator[str]:
         yield url
 
 
-def measure(volunteers: int, residents: int, use_sqlite: bool) -> int:
+def region_areas() -> list[str]:
+    """Every PC4 area of the demo's postcode table (Haaglanden, about 40 x 26 km) that is not a PO-box code."""
+    from webapp.postcodes import pc4_areas
+
+    return sorted(code for code, area in pc4_areas().items() if not area.po_box)
+
+
+def load(url: str, volunteers: int, residents: int, region: bool) -> float:
+    """Migrate ``url`` and fill it: the demo data plus the generated people. Seconds taken."""
     from flask_migrate import upgrade
+
+    from webapp import create_app
+    from webapp.config import database_url
+    from webapp.demo import load_demo_data
+    from webapp.extensions import db
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url(url), "SECRET_KEY": "bench", "SAMEN_JOB_QUEUE": "thread"})
+    with app.app_context():
+        started = time.perf_counter()
+        upgrade()
+        today = date.today()
+        load_demo_data(db.session, today)
+        areas = region_areas() if region else None
+        add_people(db.session, today, random.Random(SEED), volunteers, residents, areas)
+        db.session.commit()
+        db.session.remove()
+        db.engine.dispose()
+        return time.perf_counter() - started
+
+
+def measure(volunteers: int, residents: int, use_sqlite: bool, region: bool) -> int:
     from sqlalchemy import select
     from sqlalchemy.orm import Session
 
     import matcher
     from webapp import convert, create_app, jobs
     from webapp.config import database_url
-    from webapp.demo import load_demo_data
     from webapp.extensions import db
     from webapp.models import MatchRun, Role, RunStage, User
     from webapp.services import matching
 
     with tempfile.TemporaryDirectory() as scratch, _database(use_sqlite, Path(scratch)) as url:
+        setup = load(url, volunteers, residents, region)
         app = create_app(
             {"SQLALCHEMY_DATABASE_URI": database_url(url), "SECRET_KEY": "bench", "SAMEN_JOB_QUEUE": "thread"}
         )
         with app.app_context():
-            started = time.perf_counter()
-            upgrade()
-            today = date.today()
-            load_demo_data(db.session, today)
-            add_people(db.session, today, random.Random(SEED), volunteers, residents)
-            db.session.commit()
-            setup = time.perf_counter() - started
-
             data = convert.load_run_input(db.session, app.config)
             engine_started = time.perf_counter()
             alone = matcher.propose_matches(data.volunteers, data.residents, data.rules)
@@ -128,10 +149,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--volunteers", type=int, default=5_000)
     parser.add_argument("--residents", type=int, default=10_000)
     parser.add_argument("--sqlite", action="store_true", help="SQLite even when PostgreSQL is there")
+    parser.add_argument(
+        "--region", action="store_true", help="spread people over Haaglanden's postcode areas instead of Rijswijk's"
+    )
+    parser.add_argument(
+        "--load-only",
+        metavar="DATABASE_URL",
+        help="only migrate and fill this (empty) database, e.g. to start a run from the web page on it",
+    )
     args = parser.parse_args(argv)
     volunteers, residents = (500, 1_000) if args.quick else (args.volunteers, args.residents)
-    print(f"A run through the web app's path (bench/run_path.py): {volunteers:,} volunteers x {residents:,} residents")
-    return measure(volunteers, residents, args.sqlite)
+    where = "over Haaglanden" if args.region else "in Rijswijk"
+    if args.load_only:
+        seconds = load(args.load_only, volunteers, residents, args.region)
+        print(f"Loaded {volunteers:,} volunteers and {residents:,} residents {where} in {seconds:.1f} s")
+        return 0
+    print(
+        f"A run through the web app's path (bench/run_path.py): {volunteers:,} volunteers x {residents:,} residents "
+        f"{where}"
+    )
+    return measure(volunteers, residents, args.sqlite, args.region)
 
 
 if __name__ == "__main__":

@@ -717,8 +717,18 @@ def _as_csv_row(row: Mapping[str, object]) -> dict[str, str]:
     return {key: str(value) for key, value in row.items()}
 
 
-def add_people(session: Session, today: date, rng: random.Random, volunteers: int, waiting: int) -> None:
-    """Screened volunteers and waiting residents from seed_data/generate.py, loaded as webapp.demo does. No commit."""
+def add_people(
+    session: Session,
+    today: date,
+    rng: random.Random,
+    volunteers: int,
+    waiting: int,
+    areas: Sequence[str] | None = None,
+) -> None:
+    """Screened volunteers and waiting residents from seed_data/generate.py, loaded as webapp.demo does. No commit.
+
+    ``areas`` (PC4 codes) spreads them evenly over those areas instead of the generator's Rijswijk and neighbours.
+    """
     from sqlalchemy import func, select
 
     from webapp.demo import record_consents, resident_from_row, volunteer_from_row
@@ -745,6 +755,8 @@ def add_people(session: Session, today: date, rng: random.Random, volunteers: in
             vog_requested_days_ago=requested,
             vog_issued_days_ago=requested - rng.randint(10, 30),
         )
+        if areas:
+            row["postcode"] = f"{rng.choice(areas)} {row['postcode'][-2:]}"
         added_volunteers.append(volunteer_from_row(_as_csv_row(row), programmes, coordinator, today))
     session.add_all(added_volunteers)
 
@@ -752,6 +764,8 @@ def add_people(session: Session, today: date, rng: random.Random, volunteers: in
         select(func.count()).select_from(Resident).where(Resident.status == ResidentStatus.WACHTEND)
     )
     for row in seed.residents(max(0, waiting - int(already or 0)), rng):
+        if areas:
+            row["postcode"] = f"{rng.choice(areas)} {str(row['postcode'])[-2:]}"
         added_residents.append(resident_from_row(_as_csv_row(row), programmes, accounts, coordinator, today))
     session.add_all(added_residents)
     session.flush()
