@@ -24,8 +24,8 @@ def readable_size(size_bytes: int) -> str:
     return f"{max(1, size_bytes // 1024)} kB"
 
 
-def minutes_until_reset() -> int:
-    """Whole minutes (at least 1) until the breached limit's window resets."""
+def seconds_until_reset() -> int:
+    """Whole seconds (at least 1) until the breached limit's window resets."""
     breached = limiter.current_limit
     if breached is None:
         return 1
@@ -34,7 +34,12 @@ def minutes_until_reset() -> int:
         seconds = float(breached.window[0]) - time.time()
     except Exception:  # the storage may have gone away since the limit was checked
         return 1
-    return max(1, math.ceil(seconds / 60))
+    return max(1, math.ceil(seconds))
+
+
+def minutes_until_reset() -> int:
+    """Whole minutes (at least 1) until the breached limit's window resets."""
+    return math.ceil(seconds_until_reset() / 60)
 
 
 def _too_many_message() -> str:

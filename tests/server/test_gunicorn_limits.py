@@ -10,10 +10,8 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,16 +21,12 @@ from urllib.parse import urlencode
 import pytest
 from limits import parse_many
 
+from tests.server.servers import free_port, wait_until_healthy
+
 ROOT = Path(__file__).resolve().parents[2]
 ATTEMPTS = 40
 ACCOUNT = "flatcoach@example.org"
 SECRET_KEY = "gunicorn-test-secret"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _migrated_database(path: Path) -> str:
@@ -89,7 +83,7 @@ def server(tmp_path: Path, redis_url: str) -> Iterator[Server]:
     import redis
 
     prefix = f"samen-test-{uuid.uuid4().hex}"
-    port = _free_port()
+    port = free_port()
     environment = {
         **os.environ,
         "SAMEN_ENV": "production",
@@ -109,18 +103,7 @@ def server(tmp_path: Path, redis_url: str) -> Iterator[Server]:
     running = Server(port, process)
     running.log_path = tmp_path / "gunicorn.log"  # type: ignore[attr-defined]
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"gunicorn did not boot:\n{running.log_path.read_text()}")  # type: ignore[attr-defined]
-            try:
-                if running.request("GET", "/healthz").status == 200:
-                    break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail("gunicorn did not answer /healthz within 60 s")
-            time.sleep(0.2)
+        wait_until_healthy(port, process, tmp_path / "gunicorn.log")
         yield running
     finally:
         process.send_signal(signal.SIGTERM)

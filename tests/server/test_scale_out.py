@@ -10,7 +10,6 @@ import http.client
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -25,16 +24,12 @@ from urllib.parse import urlencode
 import pytest
 import sqlalchemy as sa
 
+from tests.server.servers import free_port, wait_until_healthy
+
 ROOT = Path(__file__).resolve().parents[2]
 FLASK = [sys.executable, "-m", "flask", "--app", "webapp"]
 COORDINATOR = ("coordinator@samen.test", "demo-coordinator-2026")
 DEADLINE_SECONDS = 90.0
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @dataclass
@@ -85,20 +80,6 @@ def _process(command: list[str], env: dict[str, str], log_path: Path) -> Iterato
         log.close()
 
 
-def _wait_for_health(port: int, process: subprocess.Popen[str], log_path: Path) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"gunicorn did not boot:\n{log_path.read_text()}")
-        try:
-            if Browser().request(port, "GET", "/healthz").status == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    pytest.fail(f"gunicorn on port {port} did not answer /healthz within 60 s")
-
-
 @pytest.fixture
 def production(tmp_path: Path) -> Iterator[dict[str, Any]]:
     """A fresh PostgreSQL database with the demo data, and the production environment of the README."""
@@ -146,7 +127,7 @@ def test_a_run_started_through_one_process_is_approved_through_the_other(
     production: dict[str, Any], tmp_path: Path
 ) -> None:
     env = production["env"]
-    ports = [_free_port(), _free_port()]
+    ports = [free_port(), free_port()]
     with ExitStack() as stack:
         for index, port in enumerate(ports):
             log_path = tmp_path / f"gunicorn-{index}.log"
@@ -154,7 +135,7 @@ def test_a_run_started_through_one_process_is_approved_through_the_other(
             command = [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", "--workers", "1",
                        "--bind", f"127.0.0.1:{port}", factory]  # fmt: skip
             process = stack.enter_context(_process(command, env, log_path))
-            _wait_for_health(port, process, log_path)
+            wait_until_healthy(port, process, log_path)
         worker_log = tmp_path / "worker.log"
         stack.enter_context(_process([*FLASK, "samen", "worker"], env, worker_log))
         first, second = ports

@@ -10,8 +10,6 @@ choice is made by the path); the web pages keep their HTML error pages.
 from __future__ import annotations
 
 import json
-import math
-import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -22,7 +20,7 @@ from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.wrappers import Response
 
-from webapp.extensions import db, limiter
+from webapp.extensions import db
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 # Problem types are identifiers, not pages to fetch: tag URIs (RFC 4151) name them without promising a document.
@@ -183,25 +181,10 @@ def field_problems(messages: Mapping[str, Any]) -> list[FieldProblem]:
 # -- every HTTP error on an API path -------------------------------------------------------------------------------
 
 
-def seconds_until_reset() -> int:
-    """Whole seconds (at least 1) until the breached limit's window resets."""
-    breached = limiter.current_limit
-    if breached is None:
-        return 1
-    try:
-        seconds = float(breached.window[0]) - time.time()
-    except Exception:  # the storage may have gone away since the limit was checked
-        return 1
-    return max(1, math.ceil(seconds))
-
-
-def _readable_size(size_bytes: int) -> str:
-    from webapp.errors import readable_size
-
-    return readable_size(size_bytes)
-
-
 def from_http_error(error: HTTPException) -> Problem:
+    # Imported here: webapp.errors hands API paths to this module.
+    from webapp.errors import readable_size, seconds_until_reset
+
     code = error.code or 500
     data = getattr(error, "data", None) or {}
     if code == 422 and isinstance(data.get("messages"), Mapping):
@@ -224,7 +207,7 @@ def from_http_error(error: HTTPException) -> Problem:
             headers={"Allow": ", ".join(allowed)} if allowed else None,
         )
     if code == 413:
-        size = _readable_size(int(current_app.config["MAX_CONTENT_LENGTH"]))
+        size = readable_size(int(current_app.config["MAX_CONTENT_LENGTH"]))
         return Problem(
             413,
             _("Te veel gegevens"),

@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
+from sqlalchemy.sql.elements import ColumnElement
 
 import matcher
 from webapp import convert
@@ -105,11 +106,14 @@ def queue_run(
     return run
 
 
-def _set_status(session: Session, run_id: int, expected: tuple[RunStatus, ...], **values: Any) -> bool:
-    """Change the run only if it is in one of the ``expected`` statuses; False when it is not (any more)."""
+def _set_status(
+    session: Session, run_id: int, expected: tuple[RunStatus, ...], *conditions: ColumnElement[bool], **values: Any
+) -> bool:
+    """Change the run only if it is in one of the ``expected`` statuses (and meets ``conditions``); False when it is
+    not (any more)."""
     result = session.execute(
         update(MatchRun)
-        .where(MatchRun.id == run_id, MatchRun.status.in_(expected))
+        .where(MatchRun.id == run_id, MatchRun.status.in_(expected), *conditions)
         .values(**values)
         .execution_options(synchronize_session=False)
     )
@@ -168,22 +172,19 @@ def fail_stale_runs(session: Session, config: Mapping[str, Any], now: datetime |
     for run_id, status in stale:
         reason = RunFailure.NIET_OPGEPAKT if status is RunStatus.WACHTRIJ else RunFailure.VERWERKER_WEG
         # Conditional on the old heartbeat too: a worker that beat just now keeps its run.
-        result = session.execute(
-            update(MatchRun)
-            .where(MatchRun.id == run_id, MatchRun.status == status, MatchRun.heartbeat_at < cutoff)
-            .values(status=RunStatus.MISLUKT, failure_reason=reason, finished_at=now)
-            .execution_options(synchronize_session=False)
-        )
-        if result.rowcount:  # type: ignore[attr-defined]
+        if _set_status(
+            session,
+            run_id,
+            (status,),
+            MatchRun.heartbeat_at < cutoff,
+            status=RunStatus.MISLUKT,
+            failure_reason=reason,
+            finished_at=now,
+        ):
             audit.record(
                 session, None, AuditAction.MATCH_RUN_FAILED, AuditSubject.MATCH_RUN, run_id, reason=reason.value
             )
             failed.append(run_id)
-    if failed:
-        for run_id in failed:
-            run = session.identity_map.get(identity_key(MatchRun, (run_id,)))
-            if run is not None:
-                session.expire(run)
     return failed
 
 
