@@ -18,7 +18,16 @@ from matcher.encoding import FloatArray, IntArray, Population, encode
 from matcher.explain import describe_pair, explain_unmatched
 from matcher.model import MatcherInputError, MatchResult, MatchRules, MatchStats, Proposal, Resident, Volunteer
 from matcher.pairs import evaluate_block
-from matcher.solver import SCORE_TOLERANCE, SOLVER_SIDES, Assignment, dual_prices, solve_assignment
+from matcher.solver import (
+    SCORE_TOLERANCE,
+    SOLVER_SIDES,
+    SOLVERS,
+    Assignment,
+    NotOptimal,
+    SolverFailed,
+    dual_prices,
+    solve_assignment,
+)
 from matcher.validation import validate_residents, validate_rules, validate_volunteers
 
 DEFAULT_RULES = MatchRules()
@@ -99,6 +108,34 @@ def _improving_pairs(
     return np.concatenate(found_res), np.concatenate(found_vol), np.concatenate(found_score), improves
 
 
+class _Solve:
+    """The run's solves on its growing candidate graph, with scipy taking over should the flow fail."""
+
+    def __init__(self, pop: Population, graph: CandidateGraph, solver: str, side: str) -> None:
+        self.pop, self.graph, self.solver, self.side = pop, graph, solver, side
+
+    def fresh(self) -> Assignment:
+        return self.again(None, 0)
+
+    def again(self, previous: Assignment | None, first_new_edge: int) -> Assignment:
+        graph = self.graph
+        try:
+            return solve_assignment(
+                self.pop.n_residents,
+                self.pop.capacity,
+                graph.resident,
+                graph.volunteer,
+                graph.score,
+                previous,
+                first_new_edge,
+                side=self.side,
+                solver=self.solver,
+            )
+        except SolverFailed:
+            self.solver = "assignment"
+            return self.again(None, 0)
+
+
 def propose_matches(
     volunteers: Iterable[Volunteer],
     residents: Iterable[Resident],
@@ -106,6 +143,7 @@ def propose_matches(
     *,
     candidates_per_resident: int = DEFAULT_CANDIDATES_PER_RESIDENT,
     candidates_per_volunteer: int | None = None,
+    solver: str = "flow",
     solver_side: str = "auto",
     progress: ProgressCallback | None = None,
 ) -> MatchResult:
@@ -131,10 +169,13 @@ def propose_matches(
         each volunteer adds to the first solve (0: none). These lists make the certificate's extra rounds
         rare where volunteers are scarce, and only cost time where they are ample, so None (the default)
         takes ``candidates_per_resident`` when the run has fewer units of capacity than residents, else 0.
+    solver : {"flow", "assignment"}
+        Tuning only: the exact solver. "flow" is OR-Tools' min-cost flow (fast in every supply regime);
+        "assignment" is scipy's sparse assignment, which "flow" also falls back on should it fail. Like
+        ``candidates_per_resident`` it never changes the number matched or the total score.
     solver_side : {"auto", "residents", "capacity"}
-        Tuning only: which side the exact solver works from. "auto" takes, per connected part of the
-        candidate graph, the smaller of its residents and its units of capacity; the others force one side.
-        Like ``candidates_per_resident`` it never changes the number matched or the total score.
+        Tuning only, for the "assignment" solver: which side it works from. "auto" takes, per connected part
+        of the candidate graph, the smaller of its residents and its units of capacity; the others force one.
     progress : callable or None
         Called as ``progress(stage, fraction)`` while the run goes on, a few hundred times at most, from the
         calling thread: ``("scoring", f)`` as the share ``f`` (0 to 1) of residents scored grows,
@@ -183,6 +224,8 @@ def propose_matches(
         raise MatcherInputError(
             f"candidates_per_volunteer must be a whole number >= 0, got {candidates_per_volunteer!r}"
         )
+    if solver not in SOLVERS:
+        raise MatcherInputError(f"solver must be one of {', '.join(SOLVERS)}, got {solver!r}")
     if solver_side not in SOLVER_SIDES:
         raise MatcherInputError(f"solver_side must be one of {', '.join(SOLVER_SIDES)}, got {solver_side!r}")
     if progress is not None and not callable(progress):
@@ -199,33 +242,32 @@ def propose_matches(
 
     if progress is not None:
         progress("solving", None)
-    assignment = solve_assignment(
-        pop.n_residents, pop.capacity, graph.resident, graph.volunteer, graph.score, side=solver_side
-    )
+    solve = _Solve(pop, graph, solver, solver_side)
+    assignment = solve.fresh()
     rounds = 1
     # When every feasible pair was a candidate the solve is exact as it stands.
     while np.isfinite(graph.resident_bound).any():
         if progress is not None:
             progress("certificate", None)
-        extra_res, extra_vol, extra_score, improves = _improving_pairs(
-            pop, graph, assignment, candidates_per_resident, CERTIFICATE_SLACK
-        )
+        try:
+            extra_res, extra_vol, extra_score, improves = _improving_pairs(
+                pop, graph, assignment, candidates_per_resident, CERTIFICATE_SLACK
+            )
+        except NotOptimal:
+            if solve.solver == "assignment":
+                raise
+            # The flow rounds scores to whole numbers of 2^-44 or finer; should that ever leave an improving cycle
+            # the certificate can see, scipy's solve on the float scores settles it.
+            solve.solver = "assignment"
+            assignment = solve.fresh()
+            continue
         if not improves:
             break
         first_new_edge = graph.size
         graph.resident = np.concatenate((graph.resident, extra_res))
         graph.volunteer = np.concatenate((graph.volunteer, extra_vol))
         graph.score = np.concatenate((graph.score, extra_score))
-        assignment = solve_assignment(
-            pop.n_residents,
-            pop.capacity,
-            graph.resident,
-            graph.volunteer,
-            graph.score,
-            assignment,
-            first_new_edge,
-            side=solver_side,
-        )
+        assignment = solve.again(assignment, first_new_edge)
         rounds += 1
     solved = time.perf_counter()
 

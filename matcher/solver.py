@@ -1,13 +1,19 @@
 """The exact assignment on candidate pairs, and the certificate that proves it optimal for all pairs.
 
-The objective (most residents matched, then the highest total score) becomes one weighted problem:
-every matched pair is worth ``bonus + score`` with ``bonus`` larger than any possible difference in
-total score, so one more match always outweighs any score (the cardinality bonus).
+The objective is most residents matched, then the highest total score. The default solver is OR-Tools'
+min-cost flow (``SimpleMinCostFlow.solve_max_flow_with_min_cost``): source -> resident -> volunteer -> sink,
+a maximum flow first and the least cost among maximum flows, which is that objective exactly. Its costs are
+whole numbers, so scores are scaled by a power of two as large as its cost scaling allows (2^44 for a hundred
+thousand people); the total it returns is then within ``matches * 2^-44`` of the float optimum, far below
+the tolerance the certificate checks prices to. scipy's sparse assignment (LAPJVsp) on the float costs is the
+second solver: the engine falls back on it when the flow reports anything but optimal or its solution fails
+the certificate, and the tests hold the two against each other. For the certificate and for scipy the
+objective becomes one weighted problem: every matched pair is worth ``bonus + score`` with ``bonus`` larger
+than any possible difference in total score, so one more match always outweighs any score (the cardinality
+bonus).
 
-The solve runs scipy's exact sparse assignment (LAPJVsp) on the candidate pairs, with one column per
-unit of volunteer capacity and a private "stays unmatched" column per resident. Optimality on the
-candidate pairs is then extended to all feasible pairs by LP duality: shortest paths in the residual
-network give dual prices ``u`` (residents) and ``p`` (volunteers) with ``u[r] + p[v] >= bonus + s``
+Optimality on the candidate pairs is extended to all feasible pairs by LP duality: shortest paths in the
+residual network give dual prices ``u`` (residents) and ``p`` (volunteers) with ``u[r] + p[v] >= bonus + s``
 on every candidate pair and equality on the matched ones. A left-out pair can improve the result only
 if it breaks that inequality; the certificate checks left-out pairs against it and hands any that do
 back to the solver (see :func:`matcher.engine.propose_matches`).
@@ -15,10 +21,12 @@ back to the solver (see :func:`matcher.engine.propose_matches`).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
+from ortools.graph.python import min_cost_flow
 from scipy.sparse.csgraph import connected_components, min_weight_full_bipartite_matching
 
 from matcher.encoding import FloatArray, IntArray
@@ -47,9 +55,57 @@ class Assignment:
 #: scipy's sparse solver does per-row work that grows with the size of its whole input.
 BATCH_ROWS = 2000
 
-#: Which side of the bipartite graph becomes the solver's rows: "auto" takes the smaller side of each
+#: Which side of the bipartite graph becomes scipy's rows: "auto" takes the smaller side of each
 #: component, "residents" or "capacity" force one (the result is the same optimum either way).
 SOLVER_SIDES = ("auto", "residents", "capacity")
+
+#: The exact solvers: "flow" (OR-Tools' min-cost flow, the default) and "assignment" (scipy's LAPJVsp).
+SOLVERS = ("flow", "assignment")
+
+#: OR-Tools multiplies every cost by the number of nodes + 1 while it scales costs, in 64-bit integers.
+_FLOW_COST_BITS = 62
+
+
+class SolverFailed(RuntimeError):
+    """The min-cost flow reported something other than an optimum; the caller solves with scipy instead."""
+
+
+class NotOptimal(RuntimeError):
+    """The certificate found an improving cycle: the assignment it was given is not optimal on its pairs."""
+
+
+def _flow_scale_bits(n_nodes: int) -> int:
+    """The largest power of two for scores whose scaled costs, times the nodes + 1, stay within int64."""
+    return _FLOW_COST_BITS - math.ceil(math.log2(n_nodes + 1)) - 1
+
+
+def _solve_flow(capacity: IntArray, resident: IntArray, volunteer: IntArray, score: FloatArray) -> IntArray:
+    """The pairs (indices into the arguments) of a maximum matching of the highest total score.
+
+    Nodes are the residents and volunteers that have a pair, a source and a sink; a volunteer's arc to the
+    sink carries its capacity (never more than its pairs).
+    """
+    residents_used, resident_node = np.unique(resident, return_inverse=True)
+    volunteers_used, volunteer_node = np.unique(volunteer, return_inverse=True)
+    n_res, n_vol, n_pairs = len(residents_used), len(volunteers_used), len(resident)
+    source, sink = n_res + n_vol, n_res + n_vol + 1
+    units = np.minimum(capacity[volunteers_used], np.bincount(volunteer_node, minlength=n_vol))
+    scale = float(2 ** _flow_scale_bits(n_res + n_vol + 2))
+
+    flow = min_cost_flow.SimpleMinCostFlow()
+    # The pairs' arcs first, so that arc i is pair i. OR-Tools takes nodes and arcs as 32-bit numbers.
+    flow.add_arcs_with_capacity_and_unit_cost(
+        np.concatenate((resident_node, np.full(n_res, source), n_res + np.arange(n_vol))).astype(np.int32),
+        np.concatenate((n_res + volunteer_node, np.arange(n_res), np.full(n_vol, sink))).astype(np.int32),
+        np.concatenate((np.ones(n_pairs + n_res, dtype=np.int64), units.astype(np.int64))),
+        np.concatenate((-np.rint(score * scale).astype(np.int64), np.zeros(n_res + n_vol, dtype=np.int64))),
+    )
+    flow.set_nodes_supplies(np.array([source, sink], dtype=np.int32), np.array([n_res, -n_res], dtype=np.int64))
+    status = flow.solve_max_flow_with_min_cost()
+    if status != min_cost_flow.SimpleMinCostFlow.OPTIMAL:
+        raise SolverFailed(f"OR-Tools' min-cost flow ended with status {status!r}")
+    flows = np.asarray(flow.flows(np.arange(n_pairs, dtype=np.int32)))
+    return np.flatnonzero(flows > 0).astype(np.int64)
 
 
 def _solve_rows(
@@ -108,15 +164,19 @@ def solve_assignment(
     previous: Assignment | None = None,
     first_new_edge: int = 0,
     side: str = "auto",
+    solver: str = "flow",
 ) -> Assignment:
     """The best assignment using the given candidate pairs only.
 
     Connected components of the candidate graph are independent problems. With ``previous`` (the
     solution before pairs from ``first_new_edge`` on were added), only the components that the new
-    pairs touch are solved again. ``side`` picks the solver's rows (see :data:`SOLVER_SIDES`).
+    pairs touch are solved again. ``solver`` picks the solver (see :data:`SOLVERS`) and ``side`` scipy's
+    rows (see :data:`SOLVER_SIDES`). The flow raises :class:`SolverFailed` when it finds no optimum.
     """
     if side not in SOLVER_SIDES:
         raise ValueError(f"side must be one of {SOLVER_SIDES}, got {side!r}")
+    if solver not in SOLVERS:
+        raise ValueError(f"solver must be one of {SOLVERS}, got {solver!r}")
     matched_edge = np.full(n_residents, -1, dtype=np.int64)
     bonus = cardinality_bonus(n_residents)
     if len(resident) == 0:
@@ -137,6 +197,13 @@ def solve_assignment(
         redo = dirty[edge_component]
         keep = ~dirty[label[:n_residents]]
         matched_edge[keep] = previous.matched_edge[keep]
+
+    if solver == "flow":
+        # One flow for all the components to solve: its time grows with the pairs, not with the components.
+        edges = np.flatnonzero(redo)
+        picked = edges[_solve_flow(capacity, resident[edges], volunteer[edges], score[edges])]
+        matched_edge[resident[picked]] = picked
+        return Assignment(matched_edge, bonus)
 
     # The size of each side of each component: residents with a pair, and the capacity units usable.
     residents_per_component = np.bincount(label[np.unique(resident)], minlength=n_components)
@@ -167,10 +234,10 @@ def solve_assignment(
         last = index == len(bounds) - 2
         if last or batch_rows >= BATCH_ROWS or rows_are_residents[component_of[stop]] != rows_are_residents[component]:
             chosen = np.concatenate(batch)
-            rows, picked = _solve_rows(
+            rows, picked_in_batch = _solve_rows(
                 capacity, resident[chosen], volunteer[chosen], score[chosen], bool(rows_are_residents[component])
             )
-            matched_edge[rows] = chosen[picked]
+            matched_edge[rows] = chosen[picked_in_batch]
             batch, batch_rows = [], 0
     return Assignment(matched_edge, bonus)
 
@@ -197,7 +264,7 @@ def _shortest_distances(
         heads, candidate = heads[better], candidate[better]
         np.minimum.at(distance, heads, candidate)
         frontier = np.unique(heads)
-    raise RuntimeError("the residual network has a negative cycle: the assignment was not optimal")
+    raise NotOptimal("the residual network has a negative cycle: the assignment was not optimal")
 
 
 def dual_prices(

@@ -52,18 +52,29 @@ def test_scarce_runs_through_the_certificate_reach_the_dense_optimum(instance: I
 @pytest.mark.parametrize("k", [1, 10])
 @settings(PROPERTY_SETTINGS, max_examples=20)
 @given(SCARCE)
-def test_the_result_is_the_same_whichever_side_the_solver_works_from(k: int, instance: Instance) -> None:
-    def run(side: str) -> tuple[int, float]:
+def test_the_result_is_the_same_whichever_solver_and_side_it_is_solved_with(k: int, instance: Instance) -> None:
+    def run(solver: str, side: str = "auto") -> tuple[int, float]:
         result = propose_matches(
-            instance.volunteers, instance.residents, instance.rules, candidates_per_resident=k, solver_side=side
+            instance.volunteers,
+            instance.residents,
+            instance.rules,
+            candidates_per_resident=k,
+            solver=solver,
+            solver_side=side,
         )
         return result.stats.matched, result.stats.total_score
 
-    from_residents, from_capacity, automatic = run("residents"), run("capacity"), run("auto")
+    flow = run("flow")
+    from_residents, from_capacity, automatic = (
+        run("assignment", "residents"),
+        run("assignment", "capacity"),
+        run("assignment"),
+    )
 
-    assert from_capacity[0] == from_residents[0] == automatic[0]
+    assert flow[0] == from_capacity[0] == from_residents[0] == automatic[0]
     assert from_capacity[1] == pytest.approx(from_residents[1], abs=TOLERANCE)
     assert automatic[1] == pytest.approx(from_residents[1], abs=TOLERANCE)
+    assert flow[1] == pytest.approx(from_residents[1], abs=TOLERANCE)
 
 
 @pytest.mark.parametrize("slack", [0.0, 0.5])
