@@ -256,8 +256,8 @@ def propose_matches(
         except NotOptimal:
             if solve.solver == "assignment":
                 raise
-            # The flow rounds scores to whole numbers of 2^-44 or finer; should that ever leave an improving cycle
-            # the certificate can see, scipy's solve on the float scores settles it.
+            # The flow rounds scores to whole multiples of 2^-40 (coarser for large runs); should that ever leave
+            # an improving cycle the certificate can see, scipy's solve on the float scores settles it.
             solve.solver = "assignment"
             assignment = solve.fresh()
             continue

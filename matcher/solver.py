@@ -3,9 +3,9 @@
 The objective is most residents matched, then the highest total score. The default solver is OR-Tools'
 min-cost flow (``SimpleMinCostFlow.solve_max_flow_with_min_cost``): source -> resident -> volunteer -> sink,
 a maximum flow first and the least cost among maximum flows, which is that objective exactly. Its costs are
-whole numbers, so scores are scaled by a power of two as large as its cost scaling allows (2^44 for a hundred
-thousand people); the total it returns is then within ``matches * 2^-44`` of the float optimum, far below
-the tolerance the certificate checks prices to. scipy's sparse assignment (LAPJVsp) on the float costs is the
+whole numbers, so scores are scaled by a power of two (2^40, or 2^36 for a hundred thousand nodes, so that
+OR-Tools' own scaling and its node potentials stay within 64 bits); the total it returns is then within
+``matches * 2^-bits`` of the float optimum. scipy's sparse assignment (LAPJVsp) on the float costs is the
 second solver: the engine falls back on it when the flow reports anything but optimal or its solution fails
 the certificate, and the tests hold the two against each other. For the certificate and for scipy the
 objective becomes one weighted problem: every matched pair is worth ``bonus + score`` with ``bonus`` larger
@@ -59,11 +59,19 @@ BATCH_ROWS = 2000
 #: component, "residents" or "capacity" force one (the result is the same optimum either way).
 SOLVER_SIDES = ("auto", "residents", "capacity")
 
+#: Whole components are solved by one flow together up to this many pairs (10k, 20k and 50k measured alike,
+#: all of a country's 460k at once four times slower).
+FLOW_BATCH_PAIRS = 20_000
+
 #: The exact solvers: "flow" (OR-Tools' min-cost flow, the default) and "assignment" (scipy's LAPJVsp).
 SOLVERS = ("flow", "assignment")
 
 #: OR-Tools multiplies every cost by the number of nodes + 1 while it scales costs, in 64-bit integers.
-_FLOW_COST_BITS = 62
+_FLOW_COST_BITS = 61
+#: Bits kept free for node potentials, which grow with the length of augmenting paths.
+_FLOW_POTENTIAL_BITS = 8
+#: The finest scale used: scores to within 2^-41 each.
+_FLOW_MAX_SCALE_BITS = 40
 
 
 class SolverFailed(RuntimeError):
@@ -75,8 +83,14 @@ class NotOptimal(RuntimeError):
 
 
 def _flow_scale_bits(n_nodes: int) -> int:
-    """The largest power of two for scores whose scaled costs, times the nodes + 1, stay within int64."""
-    return _FLOW_COST_BITS - math.ceil(math.log2(n_nodes + 1)) - 1
+    """A power of two for the scores that keeps OR-Tools' scaled costs and node potentials within int64.
+
+    OR-Tools multiplies each cost by the nodes + 1 and refuses a cost above int64's limit / (2 (nodes + 1));
+    node potentials then grow with the length of augmenting paths, for which 8 more bits are kept free.
+    2^-40 is finer than any difference in score that matters; larger runs get coarser scales (2^-36 at
+    a hundred thousand nodes).
+    """
+    return min(_FLOW_MAX_SCALE_BITS, _FLOW_COST_BITS - math.ceil(math.log2(n_nodes + 1)) - _FLOW_POTENTIAL_BITS)
 
 
 def _solve_flow(capacity: IntArray, resident: IntArray, volunteer: IntArray, score: FloatArray) -> IntArray:
@@ -90,22 +104,24 @@ def _solve_flow(capacity: IntArray, resident: IntArray, volunteer: IntArray, sco
     n_res, n_vol, n_pairs = len(residents_used), len(volunteers_used), len(resident)
     source, sink = n_res + n_vol, n_res + n_vol + 1
     units = np.minimum(capacity[volunteers_used], np.bincount(volunteer_node, minlength=n_vol))
-    scale = float(2 ** _flow_scale_bits(n_res + n_vol + 2))
-
-    flow = min_cost_flow.SimpleMinCostFlow()
-    # The pairs' arcs first, so that arc i is pair i. OR-Tools takes nodes and arcs as 32-bit numbers.
-    flow.add_arcs_with_capacity_and_unit_cost(
-        np.concatenate((resident_node, np.full(n_res, source), n_res + np.arange(n_vol))).astype(np.int32),
-        np.concatenate((n_res + volunteer_node, np.arange(n_res), np.full(n_vol, sink))).astype(np.int32),
-        np.concatenate((np.ones(n_pairs + n_res, dtype=np.int64), units.astype(np.int64))),
-        np.concatenate((-np.rint(score * scale).astype(np.int64), np.zeros(n_res + n_vol, dtype=np.int64))),
-    )
-    flow.set_nodes_supplies(np.array([source, sink], dtype=np.int32), np.array([n_res, -n_res], dtype=np.int64))
-    status = flow.solve_max_flow_with_min_cost()
-    if status != min_cost_flow.SimpleMinCostFlow.OPTIMAL:
-        raise SolverFailed(f"OR-Tools' min-cost flow ended with status {status!r}")
-    flows = np.asarray(flow.flows(np.arange(n_pairs, dtype=np.int32)))
-    return np.flatnonzero(flows > 0).astype(np.int64)
+    tails = np.concatenate((resident_node, np.full(n_res, source), n_res + np.arange(n_vol))).astype(np.int32)
+    heads = np.concatenate((n_res + volunteer_node, np.arange(n_res), np.full(n_vol, sink))).astype(np.int32)
+    capacities = np.concatenate((np.ones(n_pairs + n_res, dtype=np.int64), units.astype(np.int64)))
+    bits = _flow_scale_bits(n_res + n_vol + 2)
+    # Potentials that outgrow their room end in BAD_COST_RANGE: a coarser scale gives them more.
+    for scale_bits in (bits, bits - _FLOW_POTENTIAL_BITS):
+        flow = min_cost_flow.SimpleMinCostFlow()
+        # The pairs' arcs first, so that arc i is pair i. OR-Tools takes nodes and arcs as 32-bit numbers.
+        costs = np.concatenate((-np.rint(score * 2.0**scale_bits), np.zeros(n_res + n_vol))).astype(np.int64)
+        flow.add_arcs_with_capacity_and_unit_cost(tails, heads, capacities, costs)
+        flow.set_nodes_supplies(np.array([source, sink], dtype=np.int32), np.array([n_res, -n_res], dtype=np.int64))
+        status = flow.solve_max_flow_with_min_cost()
+        if status == min_cost_flow.SimpleMinCostFlow.OPTIMAL:
+            flows = np.asarray(flow.flows(np.arange(n_pairs, dtype=np.int32)))
+            return np.flatnonzero(flows > 0).astype(np.int64)
+        if status != min_cost_flow.SimpleMinCostFlow.BAD_COST_RANGE:
+            break
+    raise SolverFailed(f"OR-Tools' min-cost flow ended with status {status!r}")
 
 
 def _solve_rows(
@@ -198,11 +214,22 @@ def solve_assignment(
         keep = ~dirty[label[:n_residents]]
         matched_edge[keep] = previous.matched_edge[keep]
 
+    edges = np.flatnonzero(redo)
     if solver == "flow":
-        # One flow for all the components to solve: its time grows with the pairs, not with the components.
-        edges = np.flatnonzero(redo)
-        picked = edges[_solve_flow(capacity, resident[edges], volunteer[edges], score[edges])]
-        matched_edge[resident[picked]] = picked
+        # Whole components, a batch of small ones at a time: one flow over many components is slower than
+        # one per component (its price updates sweep the whole graph), and a flow per tiny one costs calls.
+        edges = edges[np.argsort(edge_component[edges], kind="stable")]
+        component_of = edge_component[edges]
+        stops = np.append(np.flatnonzero(np.diff(component_of)) + 1, len(edges))
+        start = 0
+        while start < len(edges):
+            # The batch ends at the first component end that brings it to FLOW_BATCH_PAIRS pairs.
+            last = min(int(np.searchsorted(stops, start + FLOW_BATCH_PAIRS)), len(stops) - 1)
+            stop = int(stops[last])
+            chosen = edges[start:stop]
+            picked = chosen[_solve_flow(capacity, resident[chosen], volunteer[chosen], score[chosen])]
+            matched_edge[resident[picked]] = picked
+            start = stop
         return Assignment(matched_edge, bonus)
 
     # The size of each side of each component: residents with a pair, and the capacity units usable.
@@ -218,7 +245,6 @@ def solve_assignment(
         rows_are_residents = np.full(n_components, side == "residents")
     rows_per_component = np.where(rows_are_residents, residents_per_component, units_per_component)
 
-    edges = np.flatnonzero(redo)
     # Order the edges by the side their component is solved from, then by component.
     edges = edges[np.lexsort((edge_component[edges], ~rows_are_residents[edge_component[edges]]))]
     component_of = edge_component[edges]

@@ -19,13 +19,35 @@ from tests.matcher.test_properties import TOLERANCE, dense_optimum
 
 
 @given(st.integers(min_value=1, max_value=10**8))
-def test_the_flow_scale_keeps_scaled_costs_within_64_bits(n_nodes: int) -> None:
+def test_the_flow_scale_leaves_room_for_scaled_costs_and_potentials(n_nodes: int) -> None:
     bits = solver._flow_scale_bits(n_nodes)
 
-    # A score is at most 1, and OR-Tools multiplies each cost by the nodes + 1 while it scales them.
-    assert 2**bits * (n_nodes + 1) < 2**62
-    # ... and no coarser than needed: one bit more would leave no headroom.
-    assert 2 ** (bits + 2) * (n_nodes + 1) >= 2**62
+    # A score is at most 1; OR-Tools multiplies each cost by the nodes + 1 and refuses one above
+    # int64's limit / (2 (nodes + 1)); potentials grow with path lengths, which get 8 bits of their own.
+    assert 2**bits * (n_nodes + 1) * 2**8 <= 2**61
+    # ... and no coarser than that needs: 2^-40 per score, or one bit more would eat into the room.
+    assert bits == 40 or 2 ** (bits + 1) * (n_nodes + 1) * 2**8 > 2**61
+
+
+def _scipy_must_not_run(*_args: object) -> tuple[np.ndarray, np.ndarray]:
+    raise AssertionError("scipy's solver ran")
+
+
+@settings(PROPERTY_SETTINGS, max_examples=10)
+@given(medium_instances())
+def test_a_scale_too_fine_for_the_flow_is_retried_coarser_without_scipy(instance: Instance) -> None:
+    assume(is_clear_of_boundaries(instance))
+    matched, total = dense_optimum(instance)
+
+    # 2^60 per score is past OR-Tools' limit for any graph; 8 bits coarser fits a graph of these sizes.
+    with (
+        patch.object(solver, "_flow_scale_bits", lambda _nodes: 60),
+        patch.object(solver, "_solve_rows", _scipy_must_not_run),
+    ):
+        result = propose_matches(instance.volunteers, instance.residents, instance.rules)
+
+    assert result.stats.matched == matched
+    assert result.stats.total_score == pytest.approx(total, abs=TOLERANCE)
 
 
 def _no_optimum(*_args: object) -> np.ndarray:
