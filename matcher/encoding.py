@@ -33,11 +33,6 @@ def chord_for_km(distance_km: FloatArray | float) -> FloatArray:
     return np.asarray(2.0 * np.sin(angle / 2.0), dtype=np.float64)
 
 
-def km_for_chord(chord: FloatArray) -> FloatArray:
-    """Great-circle distance for a unit-sphere chord: 2R asin(c/2), the haversine formula's own form."""
-    return np.asarray(2.0 * EARTH_RADIUS_KM * np.arcsin(np.minimum(chord / 2.0, 1.0)), dtype=np.float64)
-
-
 def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     """Great-circle distance in km between two points given in degrees (haversine formula)."""
     phi1, phi2 = math.radians(lat1), math.radians(lat2)

@@ -19,9 +19,8 @@ from matcher.encoding import (
     Population,
     WordArray,
     haversine_km,
-    km_for_chord,
 )
-from matcher.model import Rule
+from matcher.model import EARTH_RADIUS_KM, Rule
 
 CountArray = npt.NDArray[np.int16]
 
@@ -30,6 +29,7 @@ RULE_ORDER: tuple[Rule, ...] = tuple(Rule)
 
 #: Relative distance from the travel limit within which a pair's distance is recomputed by haversine.
 _EDGE_TOLERANCE = 1e-9
+_NO_PAIRS = np.zeros(0, dtype=np.int64)
 
 
 @dataclass
@@ -120,7 +120,13 @@ def evaluate_block(
         np.subtract(resident_xyz[:, axis, None], volunteer_xyz[None, :, axis], out=difference)
         difference *= difference
         chord_sq += difference
-    share_of_limit = km_for_chord(np.sqrt(chord_sq))
+    # Great-circle km from the chord c on the unit sphere, 2R asin(min(c / 2, 1)) (the haversine formula's own
+    # form), step by step in the chords' buffer: a fresh temporary per step costs about as much as the step.
+    share_of_limit = np.sqrt(chord_sq, out=chord_sq)
+    share_of_limit *= 0.5
+    np.minimum(share_of_limit, 1.0, out=share_of_limit)
+    np.arcsin(share_of_limit, out=share_of_limit)
+    share_of_limit *= 2.0 * EARTH_RADIUS_KM
     resident_reach, volunteer_reach = res.reach_km[rows], vol.reach_km[cols]
     # The limit is min(resident's reach, volunteer's reach); where no volunteer's reach is the shorter one (most
     # blocks) it is the residents' column, and no full block of limits is needed.
@@ -131,7 +137,10 @@ def evaluate_block(
     share_of_limit /= limit
     distance_ok = share_of_limit <= 1.0
     # On the limit itself the rule is the haversine formula's verdict, to the last bit.
-    edge_rows, edge_cols = np.nonzero(np.abs(share_of_limit - 1.0) <= _EDGE_TOLERANCE)
+    near_limit = share_of_limit >= 1.0 - _EDGE_TOLERANCE
+    near_limit &= share_of_limit <= 1.0 + _EDGE_TOLERANCE
+    # Almost no block has a pair on its limit: any() stops at the first, nonzero() of none costs a full pass.
+    edge_rows, edge_cols = np.nonzero(near_limit) if near_limit.any() else (_NO_PAIRS, _NO_PAIRS)
     for i, j in zip(edge_rows.tolist(), edge_cols.tolist(), strict=True):
         r, v = rows[i], cols[j]
         distance = haversine_km(res.lat[r], res.lon[r], vol.lat[v], vol.lon[v])
@@ -157,11 +166,18 @@ def evaluate_block(
 
     if scored or rules.min_score > 0:
         weights = pop.weights[programme]
-        score = weights[0] * np.clip(1.0 - share_of_limit, 0.0, 1.0)
-        score += weights[1] * _share_ratio(
+        # 1 - share lies in [0, 1] wherever the distance rule holds; elsewhere the pair is infeasible anyway, and the
+        # distance rule is named before min_score.
+        score = np.subtract(1.0, share_of_limit)
+        score *= weights[0]
+        part = _share_ratio(
             _shared(res.interests[rows], vol.interests[cols]), res.interest_count[rows], vol.interest_count[cols]
         )
-        score += weights[2] * _share_ratio(common_slots, res.slot_count[rows], vol.slot_count[cols])
+        part *= weights[1]
+        score += part
+        part = _share_ratio(common_slots, res.slot_count[rows], vol.slot_count[cols])
+        part *= weights[2]
+        score += part
         score += (weights[3] * pop.waiting_score[rows])[:, None]
         score_ok = score >= rules.min_score
     else:
@@ -176,7 +192,8 @@ def evaluate_block(
     feasible &= age_ok_row[:, None]
     if excluded is not None:
         feasible &= ~excluded
-    score[~feasible] = -np.inf
+    # Branch-free: masked assignment stumbles over feasible pairs scattered at random.
+    score = np.where(feasible, score, -np.inf)
 
     first_failed = None
     if with_reasons:
