@@ -58,6 +58,10 @@ def describe_pair(volunteer: Volunteer, resident: Resident, pop: Population, sco
     )
 
 
+#: The reason each rule gives, in RULE_ORDER.
+BLOCKED_REASONS = tuple(ReasonCode.blocked_by(rule) for rule in RULE_ORDER)
+
+
 def explain_unmatched(
     pop: Population, unmatched_rows: IntArray, residents: Sequence[Resident]
 ) -> tuple[UnmatchedResident, ...]:
@@ -78,22 +82,22 @@ def explain_unmatched(
         for block in blocks_within_reach(pop, programme, rows, offering, with_reasons=True, scored=False):
             assert block.first_failed is not None
             counts[block.rows, distance_col] -= len(block.cols)
-            for code in range(n_rules + 1):
-                counts[block.rows, code] += (block.first_failed == code).sum(axis=1)
+            # One count of (row, code) over the block instead of one pass per code.
+            row_code = block.first_failed + (n_rules + 1) * np.arange(len(block.rows))[:, None]
+            per_row = np.bincount(row_code.ravel(), minlength=len(block.rows) * (n_rules + 1))
+            counts[block.rows] += per_row.reshape(len(block.rows), n_rules + 1)
 
     explained = []
-    for row in unmatched_rows.tolist():
+    for row, (feasible, *blocked_counts) in zip(unmatched_rows.tolist(), counts[unmatched_rows].tolist(), strict=True):
         reasons: list[Reason] = []
         if pop.n_volunteers == 0:
             reasons.append(Reason(ReasonCode.NO_VOLUNTEERS, 0))
-        if counts[row, 0]:
-            reasons.append(Reason(ReasonCode.ASSIGNED_ELSEWHERE, int(counts[row, 0])))
-        for code, rule in enumerate(RULE_ORDER, start=1):
-            if counts[row, code]:
-                reasons.append(Reason(ReasonCode.blocked_by(rule), int(counts[row, code])))
+        if feasible:
+            reasons.append(Reason(ReasonCode.ASSIGNED_ELSEWHERE, feasible))
+        for reason, blocked in zip(BLOCKED_REASONS, blocked_counts, strict=True):
+            if blocked:
+                reasons.append(Reason(reason, blocked))
         explained.append(
-            UnmatchedResident(
-                resident_id=residents[row].id, reasons=tuple(reasons), feasible_volunteers=int(counts[row, 0])
-            )
+            UnmatchedResident(resident_id=residents[row].id, reasons=tuple(reasons), feasible_volunteers=feasible)
         )
     return tuple(explained)

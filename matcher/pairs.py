@@ -212,5 +212,5 @@ def evaluate_block(
         first_failed = np.zeros(score.shape, dtype=np.uint8)
         # Walk the rules backwards so that the earliest failing rule is the one that stays.
         for code in range(len(RULE_ORDER), 0, -1):
-            first_failed[~checks[RULE_ORDER[code - 1]]] = code
+            np.putmask(first_failed, ~checks[RULE_ORDER[code - 1]], code)
     return Block(rows=rows, cols=cols, score=score, first_failed=first_failed)
