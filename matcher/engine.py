@@ -117,6 +117,11 @@ class _Solve:
     def fresh(self) -> Assignment:
         return self.again(None, 0)
 
+    def fall_back(self) -> Assignment:
+        """Solve the whole graph again with scipy, and keep to scipy for the rest of the run."""
+        self.solver = "assignment"
+        return self.fresh()
+
     def again(self, previous: Assignment | None, first_new_edge: int) -> Assignment:
         graph = self.graph
         try:
@@ -132,8 +137,7 @@ class _Solve:
                 solver=self.solver,
             )
         except SolverFailed:
-            self.solver = "assignment"
-            return self.again(None, 0)
+            return self.fall_back()
 
 
 def propose_matches(
@@ -258,8 +262,7 @@ def propose_matches(
                 raise
             # The flow rounds scores to whole multiples of 2^-40 (coarser for large runs); should that ever leave
             # an improving cycle the certificate can see, scipy's solve on the float scores settles it.
-            solve.solver = "assignment"
-            assignment = solve.fresh()
+            assignment = solve.fall_back()
             continue
         if not improves:
             break
