@@ -9,14 +9,18 @@ could improve the result (see :mod:`matcher.solver`).
 
 from __future__ import annotations
 
+import os
+import queue
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 
 import numpy as np
 from scipy.spatial import cKDTree
 
 from matcher.encoding import FloatArray, IntArray, Population
-from matcher.pairs import Block, evaluate_block
+from matcher.kernel import CHORD_MARGIN, judge_block
+from matcher.pairs import Block, evaluate_block, excluded_mask, inverse_sizes
 
 #: Residents judged together in one block; large enough that numpy's per-call cost stays small, small enough
 #: that a block of a few thousand volunteers stays within a few megabytes (in cache, measured faster than 256).
@@ -28,6 +32,9 @@ SMALL_BLOCK_PAIRS = 131_072
 DEFAULT_CANDIDATES_PER_RESIDENT = 10
 
 _CHORD_MARGIN = 1e-9
+#: Scoring threads at most: each keeps lists per volunteer of its own (50,000 volunteers with capacity 3 and
+#: scarce supply: 50 MB a thread), and two cores already halve the scoring.
+MAX_SCORING_THREADS = 4
 #: Progress is reported each time at least this share of the residents has been scored since the last report.
 _PROGRESS_STEP = 0.01
 
@@ -56,6 +63,27 @@ def eligible_volunteers(pop: Population, programme: int) -> IntArray:
 
 def residents_asking(pop: Population, programme: int) -> IntArray:
     return np.flatnonzero(pop.resident_programme == programme).astype(np.int64)
+
+
+def _scored_residents(pop: Population, programme: int) -> IntArray:
+    """Residents asking for ``programme`` who fit its age rule: the others have no feasible pair."""
+    rows = residents_asking(pop, programme)
+    return rows[pop.resident_age_ok[rows]]
+
+
+class _Progress:
+    """Tells ``on_scored`` the share of residents scored, in steps of about :data:`_PROGRESS_STEP`."""
+
+    def __init__(self, total: int, on_scored: Callable[[float], None] | None) -> None:
+        self.total, self.on_scored = total, on_scored
+        self.done = 0
+        self.reported = 0.0
+
+    def add(self, residents: int) -> None:
+        self.done += residents
+        if self.on_scored is not None and self.done / self.total >= self.reported + _PROGRESS_STEP:
+            self.reported = self.done / self.total
+            self.on_scored(self.reported)
 
 
 def compact_groups(xyz: FloatArray, max_size: int, max_radius: float) -> list[IntArray]:
@@ -138,88 +166,180 @@ def blocks_within_reach(
         yield evaluate_block(pop, programme, group_rows, group_cols, with_reasons=with_reasons, scored=scored)
 
 
+@dataclass(frozen=True)
+class _KernelInput:
+    """The run's arrays as :func:`matcher.kernel.judge_block` takes them, made once per run."""
+
+    res_limit_lo_sq: FloatArray
+    res_limit_hi_sq: FloatArray
+    vol_limit_lo_sq: FloatArray
+    vol_limit_hi_sq: FloatArray
+    res_slot_inverse: FloatArray
+    vol_slot_inverse: FloatArray
+    res_interest_inverse: FloatArray
+    vol_interest_inverse: FloatArray
+    weights: FloatArray  # per programme, contiguous
+
+    @classmethod
+    def of(cls, pop: Population) -> _KernelInput:
+        res, vol = pop.residents, pop.volunteers
+        return cls(
+            res_limit_lo_sq=(res.reach_chord * (1.0 - CHORD_MARGIN)) ** 2,
+            res_limit_hi_sq=(res.reach_chord * (1.0 + CHORD_MARGIN)) ** 2,
+            vol_limit_lo_sq=(vol.reach_chord * (1.0 - CHORD_MARGIN)) ** 2,
+            vol_limit_hi_sq=(vol.reach_chord * (1.0 + CHORD_MARGIN)) ** 2,
+            res_slot_inverse=inverse_sizes(res.slot_count),
+            vol_slot_inverse=inverse_sizes(vol.slot_count),
+            res_interest_inverse=inverse_sizes(res.interest_count),
+            vol_interest_inverse=inverse_sizes(vol.interest_count),
+            weights=np.ascontiguousarray(pop.weights),
+        )
+
+
+_NO_EXCLUSIONS = np.zeros((0, 0), dtype=bool)
+
+
+@dataclass
+class _VolunteerLists:
+    """What one scoring thread keeps per volunteer; the threads' lists are merged once every block is judged."""
+
+    bound: FloatArray  # best score of a pair left out of its resident's list
+    score: FloatArray  # (volunteers, width): best residents so far, best first
+    resident: IntArray
+
+    @classmethod
+    def empty(cls, n_volunteers: int, width: int) -> _VolunteerLists:
+        return cls(
+            np.full(n_volunteers, -np.inf),
+            np.full((n_volunteers, width), -np.inf),
+            np.full((n_volunteers, width), -1, dtype=np.int64),
+        )
+
+
+def scoring_threads() -> int:
+    """Threads that judge blocks at once: the CPUs this process may use, at most MAX_SCORING_THREADS."""
+    affinity = getattr(os, "sched_getaffinity", None)
+    cpus = len(affinity(0)) if affinity is not None else (os.cpu_count() or 1)
+    return max(1, min(MAX_SCORING_THREADS, cpus))
+
+
 def build_candidates(
     pop: Population,
     per_resident: int = DEFAULT_CANDIDATES_PER_RESIDENT,
     per_volunteer_unit: int = DEFAULT_CANDIDATES_PER_RESIDENT,
     on_scored: Callable[[float], None] | None = None,
+    threads: int | None = None,
 ) -> CandidateGraph:
     """Score every feasible pair; keep each resident's ``per_resident`` best and each volunteer's best.
 
     A volunteer keeps its ``per_volunteer_unit`` best residents per unit of capacity. Residents' lists
     make the solve exact where volunteers are ample; volunteers' lists do the same where they are scarce,
     so that in either regime the certificate rarely finds a left-out pair that could improve the result.
-    ``on_scored`` is told the share of residents scored so far, in steps of about one percent.
+    ``on_scored`` is told the share of residents scored so far, in steps of about one percent, from the
+    calling thread. Blocks are judged by ``threads`` threads at once (None: :func:`scoring_threads`); a
+    resident's pairs all lie in one block, so the threads share the residents' lists and each keeps its own
+    volunteers' lists.
     """
     n_res, n_vol = pop.n_residents, pop.n_volunteers
+    res, vol, rules = pop.residents, pop.volunteers, pop.rules
+    # Each resident's best per_resident + 1, best first: the kept ones and, after them, the best one left out.
+    best_score = np.full((n_res, per_resident + 1), -np.inf)
+    best_volunteer = np.full((n_res, per_resident + 1), -1, dtype=np.int64)
     feasible_count = np.zeros(n_res, dtype=np.int64)
-    resident_bound = np.full(n_res, -np.inf)
-    volunteer_bound = np.full(n_vol, -np.inf)
-    kept_res: list[IntArray] = []
-    kept_vol: list[IntArray] = []
-    kept_score: list[FloatArray] = []
     wanted = per_volunteer_unit * np.maximum(pop.capacity, 0)
-    # Every volunteer's best ``per_column`` so far (score, resident), merged block by block: its best
-    # ``wanted`` and the best one after those are then among them.
-    per_column = int(wanted.max(initial=0)) + 1
     keeps_volunteer_lists = per_volunteer_unit > 0
-    running_score = np.full((n_vol, per_column), -np.inf)
-    running_res = np.full((n_vol, per_column), -1, dtype=np.int64)
-    residents_to_score = max(1, int(pop.resident_age_ok.sum()))
-    residents_scored = 0
-    reported = 0.0
+    # Every volunteer's best ``per_column`` residents (score, resident), best first: its best ``wanted`` and the
+    # best one after those.
+    per_column = int(wanted.max(initial=0)) + 1 if keeps_volunteer_lists else 1
+    arrays = _KernelInput.of(pop)
 
-    for programme in range(len(pop.programmes)):
-        rows = residents_asking(pop, programme)
-        rows = rows[pop.resident_age_ok[rows]]
-        for block in blocks_within_reach(pop, programme, rows, eligible_volunteers(pop, programme)):
-            residents_scored += len(block.rows)
-            if on_scored is not None and residents_scored / residents_to_score >= reported + _PROGRESS_STEP:
-                reported = residents_scored / residents_to_score
-                on_scored(reported)
-            score = block.score
-            if score.size == 0:
-                continue
-            feasible_count[block.rows] = np.isfinite(score).sum(axis=1)
-            n_rows, n_cols = score.shape
-            if keeps_volunteer_lists:
-                # One volunteer per row of a copy: partitioning along contiguous memory is about twice as fast.
-                by_volunteer = np.ascontiguousarray(score.T)
-                if n_rows > per_column:
-                    column_best = np.argpartition(-by_volunteer, per_column - 1, axis=1)[:, :per_column]
-                else:
-                    column_best = np.broadcast_to(np.arange(n_rows), (n_cols, n_rows))
-                merged_score = np.concatenate(
-                    (running_score[block.cols], np.take_along_axis(by_volunteer, column_best, axis=1)), axis=1
-                )
-                merged_res = np.concatenate((running_res[block.cols], block.rows[column_best]), axis=1)
-                best = np.argpartition(-merged_score, per_column - 1, axis=1)[:, :per_column]
-                running_score[block.cols] = np.take_along_axis(merged_score, best, axis=1)
-                running_res[block.cols] = np.take_along_axis(merged_res, best, axis=1)
-            if n_cols > per_resident:
-                # argpartition around position k puts the k best first and the best one left out at k.
-                order = np.argpartition(-score, per_resident, axis=1)
-                top = order[:, :per_resident]
-                resident_bound[block.rows] = np.take_along_axis(
-                    score, order[:, per_resident : per_resident + 1], axis=1
-                )[:, 0]
-            else:
-                top = np.broadcast_to(np.arange(n_cols), (len(block.rows), n_cols))
-            top_score = np.take_along_axis(score, top, axis=1)
-            keep = np.isfinite(top_score)
-            kept_res.append(np.broadcast_to(block.rows[:, None], top.shape)[keep])
-            kept_vol.append(block.cols[top[keep]])
-            kept_score.append(top_score[keep])
-            if n_cols > per_resident:
-                np.put_along_axis(score, top, -np.inf, axis=1)
-                volunteer_bound[block.cols] = np.maximum(volunteer_bound[block.cols], score.max(axis=0))
+    blocks = [
+        (programme, group_rows, group_cols)
+        for programme in range(len(pop.programmes))
+        for group_rows, group_cols in groups_within_reach(
+            pop, _scored_residents(pop, programme), eligible_volunteers(pop, programme)
+        )
+    ]
+    thread_count = max(1, min(scoring_threads() if threads is None else threads, len(blocks)))
+    shares = [_VolunteerLists.empty(n_vol, per_column) for _ in range(thread_count)]
+    idle: queue.SimpleQueue[_VolunteerLists] = queue.SimpleQueue()
+    for share in shares:
+        idle.put(share)
 
-    if not kept_res:
-        empty = np.zeros(0, dtype=np.int64)
-        return CandidateGraph(empty, empty, np.zeros(0), feasible_count, resident_bound, volunteer_bound)
-    resident = np.concatenate(kept_res)
-    volunteer = np.concatenate(kept_vol)
-    score = np.concatenate(kept_score)
+    def judge(programme: int, rows: IntArray, cols: IntArray) -> int:
+        excluded = excluded_mask(pop, rows, cols)
+        lists = idle.get()
+        try:
+            judge_block(
+                rows,
+                cols,
+                res.xyz,
+                vol.xyz,
+                res.lat,
+                res.lon,
+                vol.lat,
+                vol.lon,
+                res.reach_km,
+                vol.reach_km,
+                arrays.res_limit_lo_sq,
+                arrays.res_limit_hi_sq,
+                arrays.vol_limit_lo_sq,
+                arrays.vol_limit_hi_sq,
+                res.slots,
+                vol.slots,
+                arrays.res_slot_inverse,
+                arrays.vol_slot_inverse,
+                res.interests,
+                vol.interests,
+                arrays.res_interest_inverse,
+                arrays.vol_interest_inverse,
+                res.languages,
+                vol.languages,
+                res.language_count,
+                vol.language_count,
+                rules.require_common_language,
+                pop.preferred_gender,
+                vol.gender,
+                _NO_EXCLUSIONS if excluded is None else excluded,
+                int(pop.min_common_slots[programme]),
+                arrays.weights[programme],
+                pop.waiting_score,
+                float(rules.min_score),
+                best_score,
+                best_volunteer,
+                feasible_count,
+                lists.bound,
+                lists.score,
+                lists.resident,
+                keeps_volunteer_lists,
+            )
+        finally:
+            idle.put(lists)
+        return len(rows)
+
+    progress = _Progress(max(1, int(pop.resident_age_ok.sum())), on_scored)
+    if thread_count == 1:
+        for block in blocks:
+            progress.add(judge(*block))
+    else:
+        with ThreadPoolExecutor(thread_count, thread_name_prefix="samen-scoring") as pool:
+            futures = [pool.submit(judge, *block) for block in blocks]
+            try:
+                for future in as_completed(futures):
+                    progress.add(future.result())
+            except BaseException:
+                for future in futures:
+                    future.cancel()
+                raise
+
+    volunteer_bound = np.max([share.bound for share in shares], axis=0)
+    running_score = np.concatenate([share.score for share in shares], axis=1)
+    running_res = np.concatenate([share.resident for share in shares], axis=1)
+    resident_bound = best_score[:, per_resident].copy()
+    kept = np.isfinite(best_score[:, :per_resident])
+    resident = np.broadcast_to(np.arange(n_res, dtype=np.int64)[:, None], kept.shape)[kept]
+    volunteer = best_volunteer[:, :per_resident][kept]
+    score = best_score[:, :per_resident][kept]
     if keeps_volunteer_lists:
         # Each volunteer's best first (ties: the lower resident row), then keep its ``wanted`` best.
         order = np.lexsort((running_res, -running_score), axis=1)
@@ -227,7 +347,7 @@ def build_candidates(
         running_res = np.take_along_axis(running_res, order, axis=1)
         # A pair left out is neither among its resident's best nor among its volunteer's best.
         volunteer_bound = np.minimum(volunteer_bound, np.take_along_axis(running_score, wanted[:, None], axis=1)[:, 0])
-        best = (np.arange(per_column)[None, :] < wanted[:, None]) & np.isfinite(running_score)
+        best = (np.arange(running_score.shape[1])[None, :] < wanted[:, None]) & np.isfinite(running_score)
         column_volunteer = np.broadcast_to(np.arange(n_vol)[:, None], best.shape)[best]
         resident = np.concatenate((resident, running_res[best]))
         volunteer = np.concatenate((volunteer, column_volunteer))

@@ -50,7 +50,7 @@ def _shared(left: WordArray, right: WordArray) -> CountArray:
     return count
 
 
-def _inverse_sizes(sizes: IntArray) -> FloatArray:
+def inverse_sizes(sizes: IntArray) -> FloatArray:
     """1 / size, and 0 for an empty set."""
     inverse = np.zeros(len(sizes), dtype=np.float64)
     np.divide(1.0, sizes, out=inverse, where=sizes > 0)
@@ -63,12 +63,12 @@ def _share_ratio(shared: CountArray, left: IntArray, right: IntArray) -> FloatAr
     1 / min(|A|, |B|) is the larger of the two inverses; an empty side shares nothing, so its own inverse
     (0) never matters. Two vectors and one product instead of a division over the whole block.
     """
-    largest_inverse = np.maximum(_inverse_sizes(left)[:, None], _inverse_sizes(right)[None, :])
+    largest_inverse = np.maximum(inverse_sizes(left)[:, None], inverse_sizes(right)[None, :])
     largest_inverse *= shared
     return largest_inverse
 
 
-def _excluded_mask(pop: Population, rows: IntArray, cols: IntArray) -> BoolArray | None:
+def excluded_mask(pop: Population, rows: IntArray, cols: IntArray) -> BoolArray | None:
     """True where a pair is excluded; ``cols`` must be sorted. None when the block has none."""
     mask: BoolArray | None = None
     for i, resident in enumerate(rows.tolist()):
@@ -162,7 +162,7 @@ def evaluate_block(
     preference = pop.preferred_gender[rows]
     gender_ok = (preference == NO_PREFERENCE)[:, None] | (vol.gender[cols][None, :] == preference[:, None])
 
-    excluded = _excluded_mask(pop, rows, cols)
+    excluded = excluded_mask(pop, rows, cols)
 
     if scored or rules.min_score > 0:
         weights = pop.weights[programme]
