@@ -166,37 +166,130 @@ def blocks_within_reach(
         yield evaluate_block(pop, programme, group_rows, group_cols, with_reasons=with_reasons, scored=scored)
 
 
-@dataclass(frozen=True)
-class _KernelInput:
-    """The run's arrays as :func:`matcher.kernel.judge_block` takes them, made once per run."""
+_NO_EXCLUSIONS = np.zeros((0, 0), dtype=bool)
+_NO_BLOCK = np.zeros((0, 0))
+_NO_LISTS = np.zeros((0, 1))
+_NO_KEYS = np.zeros((0, 1), dtype=np.int64)
+_NO_ROWS = np.zeros(0, dtype=np.int64)
+_NO_BOUNDS = np.zeros(0)
 
-    res_limit_lo_sq: FloatArray
-    res_limit_hi_sq: FloatArray
-    vol_limit_lo_sq: FloatArray
-    vol_limit_hi_sq: FloatArray
-    res_slot_inverse: FloatArray
-    vol_slot_inverse: FloatArray
-    res_interest_inverse: FloatArray
-    vol_interest_inverse: FloatArray
-    weights: FloatArray  # per programme, contiguous
 
-    @classmethod
-    def of(cls, pop: Population) -> _KernelInput:
+class PairJudge:
+    """A run's arrays as :func:`matcher.kernel.judge_block` takes them, made once, and the two ways it is used.
+
+    Like the kernel, it leaves the rules of one person alone (programme offered, age, capacity) to the caller:
+    rows and columns hold only residents and volunteers who pass them.
+    """
+
+    def __init__(self, pop: Population) -> None:
+        self.pop = pop
         res, vol = pop.residents, pop.volunteers
-        return cls(
-            res_limit_lo_sq=(res.reach_chord * (1.0 - CHORD_MARGIN)) ** 2,
-            res_limit_hi_sq=(res.reach_chord * (1.0 + CHORD_MARGIN)) ** 2,
-            vol_limit_lo_sq=(vol.reach_chord * (1.0 - CHORD_MARGIN)) ** 2,
-            vol_limit_hi_sq=(vol.reach_chord * (1.0 + CHORD_MARGIN)) ** 2,
-            res_slot_inverse=inverse_sizes(res.slot_count),
-            vol_slot_inverse=inverse_sizes(vol.slot_count),
-            res_interest_inverse=inverse_sizes(res.interest_count),
-            vol_interest_inverse=inverse_sizes(vol.interest_count),
-            weights=np.ascontiguousarray(pop.weights),
+        self.res_limit_lo_sq = (res.reach_chord * (1.0 - CHORD_MARGIN)) ** 2
+        self.res_limit_hi_sq = (res.reach_chord * (1.0 + CHORD_MARGIN)) ** 2
+        self.vol_limit_lo_sq = (vol.reach_chord * (1.0 - CHORD_MARGIN)) ** 2
+        self.vol_limit_hi_sq = (vol.reach_chord * (1.0 + CHORD_MARGIN)) ** 2
+        self.res_slot_inverse = inverse_sizes(res.slot_count)
+        self.vol_slot_inverse = inverse_sizes(vol.slot_count)
+        self.res_interest_inverse = inverse_sizes(res.interest_count)
+        self.vol_interest_inverse = inverse_sizes(vol.interest_count)
+        self.weights = np.ascontiguousarray(pop.weights)
+
+    def scores(self, programme: int, rows: IntArray, cols: IntArray) -> FloatArray:
+        """Scores of ``rows`` x sorted ``cols``, ``-inf`` where a pair is infeasible."""
+        score = np.full((len(rows), len(cols)), -np.inf)
+        if score.size:
+            self._judge(
+                programme, rows, cols, _NO_LISTS, _NO_KEYS, _NO_ROWS, _NO_BOUNDS, _NO_LISTS, _NO_KEYS, False, score
+            )
+        return score
+
+    def keep_best(
+        self,
+        programme: int,
+        rows: IntArray,
+        cols: IntArray,
+        best_score: FloatArray,
+        best_volunteer: IntArray,
+        feasible_count: IntArray,
+        lists: _VolunteerLists,
+        keeps_volunteer_lists: bool,
+    ) -> None:
+        """Fold the feasible pairs of ``rows`` x sorted ``cols`` into the residents' and the volunteers' lists."""
+        self._judge(
+            programme,
+            rows,
+            cols,
+            best_score,
+            best_volunteer,
+            feasible_count,
+            lists.bound,
+            lists.score,
+            lists.resident,
+            keeps_volunteer_lists,
+            _NO_BLOCK,
         )
 
-
-_NO_EXCLUSIONS = np.zeros((0, 0), dtype=bool)
+    def _judge(
+        self,
+        programme: int,
+        rows: IntArray,
+        cols: IntArray,
+        best_score: FloatArray,
+        best_volunteer: IntArray,
+        feasible_count: IntArray,
+        volunteer_bound: FloatArray,
+        column_score: FloatArray,
+        column_resident: IntArray,
+        keeps_volunteer_lists: bool,
+        block_score: FloatArray,
+    ) -> None:
+        pop = self.pop
+        res, vol, rules = pop.residents, pop.volunteers, pop.rules
+        excluded = excluded_mask(pop, rows, cols)
+        judge_block(
+            rows,
+            cols,
+            res.xyz,
+            vol.xyz,
+            res.lat,
+            res.lon,
+            vol.lat,
+            vol.lon,
+            res.reach_km,
+            vol.reach_km,
+            self.res_limit_lo_sq,
+            self.res_limit_hi_sq,
+            self.vol_limit_lo_sq,
+            self.vol_limit_hi_sq,
+            res.slots,
+            vol.slots,
+            self.res_slot_inverse,
+            self.vol_slot_inverse,
+            res.interests,
+            vol.interests,
+            self.res_interest_inverse,
+            self.vol_interest_inverse,
+            res.languages,
+            vol.languages,
+            res.language_count,
+            vol.language_count,
+            rules.require_common_language,
+            pop.preferred_gender,
+            vol.gender,
+            _NO_EXCLUSIONS if excluded is None else excluded,
+            int(pop.min_common_slots[programme]),
+            self.weights[programme],
+            pop.waiting_score,
+            float(rules.min_score),
+            best_score,
+            best_volunteer,
+            feasible_count,
+            volunteer_bound,
+            column_score,
+            column_resident,
+            keeps_volunteer_lists,
+            block_score,
+        )
 
 
 @dataclass
@@ -241,7 +334,6 @@ def build_candidates(
     volunteers' lists.
     """
     n_res, n_vol = pop.n_residents, pop.n_volunteers
-    res, vol, rules = pop.residents, pop.volunteers, pop.rules
     # Each resident's best per_resident + 1, best first: the kept ones and, after them, the best one left out.
     best_score = np.full((n_res, per_resident + 1), -np.inf)
     best_volunteer = np.full((n_res, per_resident + 1), -1, dtype=np.int64)
@@ -251,7 +343,7 @@ def build_candidates(
     # Every volunteer's best ``per_column`` residents (score, resident), best first: its best ``wanted`` and the
     # best one after those.
     per_column = int(wanted.max(initial=0)) + 1 if keeps_volunteer_lists else 1
-    arrays = _KernelInput.of(pop)
+    judge = PairJudge(pop)
 
     blocks = [
         (programme, group_rows, group_cols)
@@ -266,52 +358,11 @@ def build_candidates(
     for share in shares:
         idle.put(share)
 
-    def judge(programme: int, rows: IntArray, cols: IntArray) -> int:
-        excluded = excluded_mask(pop, rows, cols)
+    def judge_in_thread(programme: int, rows: IntArray, cols: IntArray) -> int:
         lists = idle.get()
         try:
-            judge_block(
-                rows,
-                cols,
-                res.xyz,
-                vol.xyz,
-                res.lat,
-                res.lon,
-                vol.lat,
-                vol.lon,
-                res.reach_km,
-                vol.reach_km,
-                arrays.res_limit_lo_sq,
-                arrays.res_limit_hi_sq,
-                arrays.vol_limit_lo_sq,
-                arrays.vol_limit_hi_sq,
-                res.slots,
-                vol.slots,
-                arrays.res_slot_inverse,
-                arrays.vol_slot_inverse,
-                res.interests,
-                vol.interests,
-                arrays.res_interest_inverse,
-                arrays.vol_interest_inverse,
-                res.languages,
-                vol.languages,
-                res.language_count,
-                vol.language_count,
-                rules.require_common_language,
-                pop.preferred_gender,
-                vol.gender,
-                _NO_EXCLUSIONS if excluded is None else excluded,
-                int(pop.min_common_slots[programme]),
-                arrays.weights[programme],
-                pop.waiting_score,
-                float(rules.min_score),
-                best_score,
-                best_volunteer,
-                feasible_count,
-                lists.bound,
-                lists.score,
-                lists.resident,
-                keeps_volunteer_lists,
+            judge.keep_best(
+                programme, rows, cols, best_score, best_volunteer, feasible_count, lists, keeps_volunteer_lists
             )
         finally:
             idle.put(lists)
@@ -320,10 +371,10 @@ def build_candidates(
     progress = _Progress(max(1, int(pop.resident_age_ok.sum())), on_scored)
     if thread_count == 1:
         for block in blocks:
-            progress.add(judge(*block))
+            progress.add(judge_in_thread(*block))
     else:
         with ThreadPoolExecutor(thread_count, thread_name_prefix="samen-scoring") as pool:
-            futures = [pool.submit(judge, *block) for block in blocks]
+            futures = [pool.submit(judge_in_thread, *block) for block in blocks]
             try:
                 for future in as_completed(futures):
                     progress.add(future.result())

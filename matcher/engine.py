@@ -10,6 +10,7 @@ import numpy as np
 from matcher.candidates import (
     DEFAULT_CANDIDATES_PER_RESIDENT,
     CandidateGraph,
+    PairJudge,
     build_candidates,
     eligible_volunteers,
     groups_within_reach,
@@ -62,6 +63,7 @@ def _improving_pairs(
     suspects = np.flatnonzero(graph.resident_bound > threshold)
     volunteer_room = graph.volunteer_bound - volunteer_price
     kept_keys = np.sort(graph.resident * pop.n_volunteers + graph.volunteer)
+    judge = PairJudge(pop)
 
     found_res: list[IntArray] = []
     found_vol: list[IntArray] = []
@@ -81,13 +83,14 @@ def _improving_pairs(
             rows_that_could, cols_that_could = could_improve.any(axis=1), could_improve.any(axis=0)
             if not rows_that_could.any():
                 continue
-            block = evaluate_block(pop, programme, group_rows[rows_that_could], group_cols[cols_that_could])
-            margin = block.score - volunteer_price[block.cols][None, :] - threshold[block.rows][:, None]
+            block_rows, block_cols = group_rows[rows_that_could], group_cols[cols_that_could]
+            block_score = judge.scores(programme, block_rows, block_cols)
+            margin = block_score - volunteer_price[block_cols][None, :] - threshold[block_rows][:, None]
             # Only pairs with a positive margin are handed back; of those, drop the ones already kept.
             hit_rows, hit_cols = np.nonzero(margin > 0)
             if len(hit_rows) == 0:
                 continue
-            keys = block.rows[hit_rows] * pop.n_volunteers + block.cols[hit_cols]
+            keys = block_rows[hit_rows] * pop.n_volunteers + block_cols[hit_cols]
             position = np.minimum(np.searchsorted(kept_keys, keys), len(kept_keys) - 1)
             new = kept_keys[position] != keys
             hit_rows, hit_cols = hit_rows[new], hit_cols[new]
@@ -99,9 +102,9 @@ def _improving_pairs(
             first = np.searchsorted(hit_rows, hit_rows)
             take = np.arange(len(hit_rows)) - first < per_resident
             hit_rows, hit_cols = hit_rows[take], hit_cols[take]
-            found_res.append(block.rows[hit_rows])
-            found_vol.append(block.cols[hit_cols])
-            found_score.append(block.score[hit_rows, hit_cols])
+            found_res.append(block_rows[hit_rows])
+            found_vol.append(block_cols[hit_cols])
+            found_score.append(block_score[hit_rows, hit_cols])
     if not found_res:
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty, np.zeros(0), False

@@ -126,8 +126,12 @@ def judge_block(
     column_score: np.ndarray,
     column_resident: np.ndarray,
     keeps_volunteer_lists: bool,
+    block_score: np.ndarray,
 ) -> None:
     """Judge ``rows`` x ``cols`` (indices into the whole run's arrays) and fold the feasible pairs into the lists.
+
+    Or, when ``block_score`` is not empty (0, 0), write each feasible pair's score into it (the caller fills it with
+    ``-inf``) and leave the lists alone.
 
     The rules of one person alone (programme offered, age, capacity) are the caller's: ``rows`` and ``cols``
     hold only people who pass them, ``cols`` sorted. The travel limit, common slots, language, gender,
@@ -142,6 +146,7 @@ def judge_block(
     n_cols = len(cols)
     kept = best_score.shape[1] - 1
     has_excluded = excluded.shape[0] > 0
+    dense = block_score.shape[0] > 0
     feasible_score = np.empty(n_cols)
     feasible_col = np.empty(n_cols, dtype=np.int64)
     for a in range(len(rows)):
@@ -201,10 +206,15 @@ def judge_block(
             score += wait_part
             if not score >= min_score:
                 continue
+            if dense:
+                block_score[a, b] = score
+                continue
             feasible_score[found] = score
             feasible_col[found] = b
             found += 1
             _insert(best_score, best_volunteer, r, score, v)
+        if dense:
+            continue
         feasible_count[r] = found
         if found == 0:
             continue
