@@ -329,3 +329,18 @@ def rank_candidates(
     feasible = np.flatnonzero(np.isfinite(score))
     best = feasible[np.lexsort((feasible, -score[feasible]))][:k]
     return tuple(describe_pair(volunteer_list[i], checked_resident, pop, float(score[i])) for i in best.tolist())
+
+
+def _load_compiled_loops() -> None:
+    """Judge one pair, so that Numba loads the candidate pass's compiled loops (from its cache next to
+    :mod:`matcher.kernel`, or compiled afresh on a machine's first import, about 3 s) when the engine is imported,
+    not in the first run: a worker pays it once at start, and every job it forks inherits them."""
+    volunteer = Volunteer(
+        id=0, lat=52.04, lon=4.32, availability=frozenset({"mon-morning"}), programmes=frozenset({"buddy"})
+    )
+    resident = Resident(id=0, lat=52.04, lon=4.32, availability=frozenset({"mon-morning"}), programme="buddy")
+    pop = encode([volunteer], [resident], DEFAULT_RULES)
+    build_candidates(pop, 1, 1, threads=1)
+
+
+_load_compiled_loops()
