@@ -19,7 +19,7 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from matcher.encoding import FloatArray, IntArray, Population
-from matcher.kernel import CHORD_MARGIN, judge_block
+from matcher.kernel import CHORD_MARGIN, RULE_ORDER, judge_block
 from matcher.pairs import Block, evaluate_block, excluded_mask, inverse_sizes
 
 #: Residents judged together in one block; large enough that numpy's per-call cost stays small, small enough
@@ -172,6 +172,7 @@ _NO_LISTS = np.zeros((0, 1))
 _NO_KEYS = np.zeros((0, 1), dtype=np.int64)
 _NO_ROWS = np.zeros(0, dtype=np.int64)
 _NO_BOUNDS = np.zeros(0)
+_NO_REASONS = np.zeros((0, 0), dtype=np.int64)
 
 
 class PairJudge:
@@ -193,15 +194,50 @@ class PairJudge:
         self.res_interest_inverse = inverse_sizes(res.interest_count)
         self.vol_interest_inverse = inverse_sizes(vol.interest_count)
         self.weights = np.ascontiguousarray(pop.weights)
+        self.vol_has_room = pop.capacity >= 1
+        self._vol_age_ok = [np.ascontiguousarray(pop.volunteer_age_ok[:, p]) for p in range(len(pop.programmes))]
 
     def scores(self, programme: int, rows: IntArray, cols: IntArray) -> FloatArray:
         """Scores of ``rows`` x sorted ``cols``, ``-inf`` where a pair is infeasible."""
         score = np.full((len(rows), len(cols)), -np.inf)
         if score.size:
             self._judge(
-                programme, rows, cols, _NO_LISTS, _NO_KEYS, _NO_ROWS, _NO_BOUNDS, _NO_LISTS, _NO_KEYS, False, score
+                programme,
+                rows,
+                cols,
+                _NO_LISTS,
+                _NO_KEYS,
+                _NO_ROWS,
+                _NO_BOUNDS,
+                _NO_LISTS,
+                _NO_KEYS,
+                False,
+                score,
+                _NO_REASONS,
             )
         return score
+
+    def count_reasons(self, programme: int, rows: IntArray, cols: IntArray) -> IntArray:
+        """Per row of ``rows`` x sorted ``cols``: feasible volunteers (column 0), and volunteers whose first failed
+        rule is ``RULE_ORDER[c - 1]`` (column c). Here the age and capacity rules are judged too; the programme is
+        the caller's (``cols`` offer it)."""
+        reasons = np.zeros((len(rows), 1 + len(RULE_ORDER)), dtype=np.int64)
+        if len(rows) and len(cols):
+            self._judge(
+                programme,
+                rows,
+                cols,
+                _NO_LISTS,
+                _NO_KEYS,
+                _NO_ROWS,
+                _NO_BOUNDS,
+                _NO_LISTS,
+                _NO_KEYS,
+                False,
+                _NO_BLOCK,
+                reasons,
+            )
+        return reasons
 
     def keep_best(
         self,
@@ -227,6 +263,7 @@ class PairJudge:
             lists.resident,
             keeps_volunteer_lists,
             _NO_BLOCK,
+            _NO_REASONS,
         )
 
     def _judge(
@@ -242,6 +279,7 @@ class PairJudge:
         column_resident: IntArray,
         keeps_volunteer_lists: bool,
         block_score: FloatArray,
+        reasons: IntArray,
     ) -> None:
         pop = self.pop
         res, vol, rules = pop.residents, pop.volunteers, pop.rules
@@ -289,6 +327,10 @@ class PairJudge:
             column_resident,
             keeps_volunteer_lists,
             block_score,
+            pop.resident_age_ok,
+            self._vol_age_ok[programme],
+            self.vol_has_room,
+            reasons,
         )
 
 

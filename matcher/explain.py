@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from matcher.candidates import blocks_within_reach
+from matcher.candidates import PairJudge, groups_within_reach
 from matcher.encoding import IntArray, Population, haversine_km
 from matcher.model import (
     SLOTS,
@@ -67,6 +67,7 @@ def explain_unmatched(
 ) -> tuple[UnmatchedResident, ...]:
     """Per unmatched resident: how many volunteers each rule blocked, and how many feasible ones went elsewhere."""
     n_rules = len(RULE_ORDER)
+    judge: PairJudge | None = None
     # counts[i, 0] feasible volunteers, counts[i, c] volunteers whose first failing rule is rule c.
     counts = np.zeros((pop.n_residents, n_rules + 1), dtype=np.int64)
     programme_col = 1 + RULE_ORDER.index(Rule.PROGRAMME)
@@ -78,14 +79,10 @@ def explain_unmatched(
         offering = np.flatnonzero(pop.volunteer_offers[:, programme]).astype(np.int64)
         counts[rows, programme_col] = pop.n_volunteers - len(offering)
         counts[rows, distance_col] = len(offering)  # until a block shows them within reach
-        # Only which rule fails counts here, not how well a feasible pair scores.
-        for block in blocks_within_reach(pop, programme, rows, offering, with_reasons=True, scored=False):
-            assert block.first_failed is not None
-            counts[block.rows, distance_col] -= len(block.cols)
-            # One count of (row, code) over the block instead of one pass per code.
-            row_code = block.first_failed + (n_rules + 1) * np.arange(len(block.rows))[:, None]
-            per_row = np.bincount(row_code.ravel(), minlength=len(block.rows) * (n_rules + 1))
-            counts[block.rows] += per_row.reshape(len(block.rows), n_rules + 1)
+        judge = PairJudge(pop) if judge is None else judge
+        for group_rows, group_cols in groups_within_reach(pop, rows, offering):
+            counts[group_rows, distance_col] -= len(group_cols)
+            counts[group_rows] += judge.count_reasons(programme, group_rows, group_cols)
 
     explained = []
     for row, (feasible, *blocked_counts) in zip(unmatched_rows.tolist(), counts[unmatched_rows].tolist(), strict=True):

@@ -18,7 +18,7 @@ import math
 import numpy as np
 from numba import njit
 
-from matcher.model import EARTH_RADIUS_KM
+from matcher.model import EARTH_RADIUS_KM, Rule
 
 #: Relative distance from the travel limit within which a pair's distance is recomputed by haversine (as in
 #: matcher.pairs).
@@ -27,6 +27,22 @@ EDGE_TOLERANCE = 1e-9
 #: rule: far wider than the rounding of chords and arcsines, so such a pair gets evaluate_block's verdict.
 CHORD_MARGIN = 1e-7
 NO_PREFERENCE = -2
+
+#: Code 0 means feasible; code ``i + 1`` means rule ``RULE_ORDER[i]`` was the first to fail.
+RULE_ORDER: tuple[Rule, ...] = tuple(Rule)
+_DISTANCE, _AVAILABILITY, _LANGUAGE, _GENDER, _AGE, _EXCLUDED, _CAPACITY, _MIN_SCORE = (
+    1 + RULE_ORDER.index(rule)
+    for rule in (
+        Rule.DISTANCE,
+        Rule.AVAILABILITY,
+        Rule.LANGUAGE,
+        Rule.GENDER,
+        Rule.AGE,
+        Rule.EXCLUDED,
+        Rule.CAPACITY,
+        Rule.MIN_SCORE,
+    )
+)
 
 
 @njit(cache=True, inline="always")
@@ -127,11 +143,18 @@ def judge_block(
     column_resident: np.ndarray,
     keeps_volunteer_lists: bool,
     block_score: np.ndarray,
+    res_age_ok: np.ndarray,
+    vol_age_ok: np.ndarray,
+    vol_has_room: np.ndarray,
+    reasons: np.ndarray,
 ) -> None:
     """Judge ``rows`` x ``cols`` (indices into the whole run's arrays) and fold the feasible pairs into the lists.
 
     Or, when ``block_score`` is not empty (0, 0), write each feasible pair's score into it (the caller fills it with
-    ``-inf``) and leave the lists alone.
+    ``-inf``) and leave the lists alone; or, when ``reasons`` (rows x (1 + rules)) is not empty, count per row the
+    feasible volunteers (column 0) and the volunteers whose first failed rule has code c (column c, codes as in
+    :data:`RULE_ORDER`), with the age and capacity rules judged too (``res_age_ok``, ``vol_age_ok`` for the
+    programme, ``vol_has_room``), and leave the lists alone.
 
     The rules of one person alone (programme offered, age, capacity) are the caller's: ``rows`` and ``cols``
     hold only people who pass them, ``cols`` sorted. The travel limit, common slots, language, gender,
@@ -147,6 +170,7 @@ def judge_block(
     kept = best_score.shape[1] - 1
     has_excluded = excluded.shape[0] > 0
     dense = block_score.shape[0] > 0
+    counting = reasons.shape[0] > 0
     feasible_score = np.empty(n_cols)
     feasible_col = np.empty(n_cols, dtype=np.int64)
     for a in range(len(rows)):
@@ -154,57 +178,83 @@ def judge_block(
         x, y, z = res_xyz[r, 0], res_xyz[r, 1], res_xyz[r, 2]
         wait_part = weights[3] * waiting_score[r]
         preference = preferred_gender[r]
+        row_age_ok = res_age_ok[r]
         found = 0
         for b in range(n_cols):
             v = cols[b]
-            # evaluate_block's chord: squares of the coordinate differences, summed in axis order.
-            dx = x - vol_xyz[v, 0]
-            chord_sq = dx * dx
-            dy = y - vol_xyz[v, 1]
-            chord_sq += dy * dy
-            dz = z - vol_xyz[v, 2]
-            chord_sq += dz * dz
-            # In chord space first: a pair clearly inside or outside its travel limit needs no arcsine, and the
-            # arcsine of the clearly infeasible is never taken. Only those close to the limit get the exact
-            # verdict here; evaluate_block's own (share, then haversine on the limit itself) decides them.
-            limit_lo_sq = min(res_limit_lo_sq[r], vol_limit_lo_sq[v])
-            near_limit = chord_sq >= limit_lo_sq
-            share = 0.0
-            if near_limit:
-                if chord_sq > min(res_limit_hi_sq[r], vol_limit_hi_sq[v]):
-                    continue
-                limit = min(res_reach_km[r], vol_reach_km[v])
-                share = _km_of_chord(chord_sq) / limit
-                if share > 1.0 + EDGE_TOLERANCE:
-                    continue
-                if share >= 1.0 - EDGE_TOLERANCE:
-                    distance = _haversine_km(res_lat[r], res_lon[r], vol_lat[v], vol_lon[v])
-                    if not distance <= limit:
-                        continue
-                    share = distance / limit
-            common_slots = _shared(res_slots, vol_slots, r, v)
-            if common_slots < min_common_slots:
+            code, score = 0, 0.0
+            while True:  # one pass, left at the first rule that fails: its code is the pair's verdict
+                # evaluate_block's chord: squares of the coordinate differences, summed in axis order.
+                dx = x - vol_xyz[v, 0]
+                chord_sq = dx * dx
+                dy = y - vol_xyz[v, 1]
+                chord_sq += dy * dy
+                dz = z - vol_xyz[v, 2]
+                chord_sq += dz * dz
+                # In chord space first: a pair clearly inside or outside its travel limit needs no arcsine, and the
+                # arcsine of the clearly infeasible is never taken. Only those close to the limit get the exact
+                # verdict here; evaluate_block's own (share, then haversine on the limit itself) decides them.
+                limit_lo_sq = min(res_limit_lo_sq[r], vol_limit_lo_sq[v])
+                near_limit = chord_sq >= limit_lo_sq
+                share = 0.0
+                if near_limit:
+                    if chord_sq > min(res_limit_hi_sq[r], vol_limit_hi_sq[v]):
+                        code = _DISTANCE
+                        break
+                    limit = min(res_reach_km[r], vol_reach_km[v])
+                    share = _km_of_chord(chord_sq) / limit
+                    if share > 1.0 + EDGE_TOLERANCE:
+                        code = _DISTANCE
+                        break
+                    if share >= 1.0 - EDGE_TOLERANCE:
+                        distance = _haversine_km(res_lat[r], res_lon[r], vol_lat[v], vol_lon[v])
+                        if not distance <= limit:
+                            code = _DISTANCE
+                            break
+                        share = distance / limit
+                common_slots = _shared(res_slots, vol_slots, r, v)
+                if common_slots < min_common_slots:
+                    code = _AVAILABILITY
+                    break
+                if (
+                    require_common_language
+                    and res_language_count[r] != 0
+                    and vol_language_count[v] != 0
+                    and _shared(res_languages, vol_languages, r, v) == 0
+                ):
+                    code = _LANGUAGE
+                    break
+                if preference != NO_PREFERENCE and vol_gender[v] != preference:
+                    code = _GENDER
+                    break
+                if not (row_age_ok and vol_age_ok[v]):
+                    code = _AGE
+                    break
+                if has_excluded and excluded[a, b]:
+                    code = _EXCLUDED
+                    break
+                if not vol_has_room[v]:
+                    code = _CAPACITY
+                    break
+                if counting and min_score <= 0.0:
+                    break  # every score is >= 0
+                if not near_limit:
+                    share = _km_of_chord(chord_sq) / min(res_reach_km[r], vol_reach_km[v])
+                score = (1.0 - share) * weights[0]
+                part = max(res_interest_inverse[r], vol_interest_inverse[v]) * _shared(
+                    res_interests, vol_interests, r, v
+                )
+                score += part * weights[1]
+                part = max(res_slot_inverse[r], vol_slot_inverse[v]) * common_slots
+                score += part * weights[2]
+                score += wait_part
+                if not score >= min_score:
+                    code = _MIN_SCORE
+                break
+            if counting:
+                reasons[a, code] += 1
                 continue
-            if (
-                require_common_language
-                and res_language_count[r] != 0
-                and vol_language_count[v] != 0
-                and _shared(res_languages, vol_languages, r, v) == 0
-            ):
-                continue
-            if preference != NO_PREFERENCE and vol_gender[v] != preference:
-                continue
-            if has_excluded and excluded[a, b]:
-                continue
-            if not near_limit:
-                share = _km_of_chord(chord_sq) / min(res_reach_km[r], vol_reach_km[v])
-            score = (1.0 - share) * weights[0]
-            part = max(res_interest_inverse[r], vol_interest_inverse[v]) * _shared(res_interests, vol_interests, r, v)
-            score += part * weights[1]
-            part = max(res_slot_inverse[r], vol_slot_inverse[v]) * common_slots
-            score += part * weights[2]
-            score += wait_part
-            if not score >= min_score:
+            if code != 0:
                 continue
             if dense:
                 block_score[a, b] = score
@@ -213,7 +263,7 @@ def judge_block(
             feasible_col[found] = b
             found += 1
             _insert(best_score, best_volunteer, r, score, v)
-        if dense:
+        if dense or counting:
             continue
         feasible_count[r] = found
         if found == 0:

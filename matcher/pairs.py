@@ -20,12 +20,11 @@ from matcher.encoding import (
     WordArray,
     haversine_km,
 )
+from matcher.kernel import RULE_ORDER
 from matcher.model import EARTH_RADIUS_KM, Rule
 
 CountArray = npt.NDArray[np.int16]
 
-#: Code 0 means feasible; code ``i + 1`` means rule ``RULE_ORDER[i]`` was the first to fail.
-RULE_ORDER: tuple[Rule, ...] = tuple(Rule)
 
 #: Relative distance from the travel limit within which a pair's distance is recomputed by haversine.
 _EDGE_TOLERANCE = 1e-9

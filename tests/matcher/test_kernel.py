@@ -15,10 +15,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from matcher import MatchRules, Resident, Volunteer
-from matcher.candidates import CandidateGraph, build_candidates, eligible_volunteers, residents_asking
+from matcher.candidates import CandidateGraph, PairJudge, build_candidates, eligible_volunteers, residents_asking
 from matcher.encoding import Population, encode, haversine_km
 from matcher.model import EARTH_RADIUS_KM
-from matcher.pairs import evaluate_block
+from matcher.pairs import RULE_ORDER, evaluate_block
 from matcher.validation import validate_residents, validate_rules, validate_volunteers
 from tests.matcher.strategies import PROPERTY_SETTINGS, Instance, instances, medium_instances, scarce_instances
 
@@ -161,3 +161,21 @@ def test_threads_keep_the_same_pairs_where_no_scores_tie() -> None:
         assert graph.volunteer.tolist() == graphs[0].volunteer.tolist()
         assert graph.score.tolist() == graphs[0].score.tolist()
         assert graph.volunteer_bound.tolist() == graphs[0].volunteer_bound.tolist()
+
+
+@settings(PROPERTY_SETTINGS, max_examples=60)
+@given(st.one_of(instances(), medium_instances(), scarce_instances(40, 80)))
+def test_reasons_counted_by_the_compiled_judge_are_evaluate_blocks(instance: Instance) -> None:
+    """Per resident, volunteers counted by their first failed rule, every resident against every volunteer offering
+    the programme (ages and capacity included)."""
+    pop = _population(list(instance.volunteers), list(instance.residents), instance.rules)
+    judge = PairJudge(pop)
+    for programme in range(len(pop.programmes)):
+        rows = residents_asking(pop, programme)
+        cols = np.flatnonzero(pop.volunteer_offers[:, programme]).astype(np.int64)
+        if len(rows) == 0 or len(cols) == 0:
+            continue
+        first_failed = evaluate_block(pop, programme, rows, cols, with_reasons=True, scored=False).first_failed
+        assert first_failed is not None
+        expected = np.stack([np.bincount(row, minlength=1 + len(RULE_ORDER)) for row in first_failed])
+        assert judge.count_reasons(programme, rows, cols).tolist() == expected.tolist()
