@@ -23,6 +23,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+import numba
 import numpy as np
 import scipy
 
@@ -376,7 +377,8 @@ def _machine() -> str:
     """One line naming the interpreter, libraries and machine the figures come from."""
     memory_gib = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     return (
-        f"Python {platform.python_version()}, numpy {np.__version__}, scipy {scipy.__version__}; "
+        f"Python {platform.python_version()}, numpy {np.__version__}, scipy {scipy.__version__}, "
+        f"numba {numba.__version__}; "
         f"{os.cpu_count()} CPUs, {memory_gib:.0f} GiB, {platform.system()} {platform.machine()}"
     )
 
