@@ -8,6 +8,7 @@ import numpy as np
 
 from matcher.candidates import PairJudge, groups_within_reach
 from matcher.encoding import IntArray, Population, haversine_km
+from matcher.kernel import RULE_ORDER
 from matcher.model import (
     SLOTS,
     Proposal,
@@ -19,7 +20,6 @@ from matcher.model import (
     UnmatchedResident,
     Volunteer,
 )
-from matcher.pairs import RULE_ORDER
 
 _WEEK_ORDER = {slot: i for i, slot in enumerate(SLOTS)}
 

@@ -17,8 +17,9 @@ from hypothesis import strategies as st
 from matcher import MatchRules, Resident, Volunteer
 from matcher.candidates import CandidateGraph, PairJudge, build_candidates, eligible_volunteers, residents_asking
 from matcher.encoding import Population, encode, haversine_km
+from matcher.kernel import RULE_ORDER
 from matcher.model import EARTH_RADIUS_KM
-from matcher.pairs import RULE_ORDER, evaluate_block
+from matcher.pairs import evaluate_block
 from matcher.validation import validate_residents, validate_rules, validate_volunteers
 from tests.matcher.strategies import PROPERTY_SETTINGS, Instance, instances, medium_instances, scarce_instances
 
