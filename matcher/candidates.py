@@ -176,10 +176,9 @@ _NO_REASONS = np.zeros((0, 0), dtype=np.int64)
 
 
 class PairJudge:
-    """A run's arrays as :func:`matcher.kernel.judge_block` takes them, made once, and the two ways it is used.
-
-    Like the kernel, it leaves the rules of one person alone (programme offered, age, capacity) to the caller:
-    rows and columns hold only residents and volunteers who pass them.
+    """A run's arrays as :func:`matcher.kernel.judge_block` takes them, made once, and the three ways it is used:
+    the candidate pass (:meth:`keep_best`), the certificate (:meth:`scores`) and the explanations
+    (:meth:`count_reasons`). Columns are sorted volunteers who offer the programme; every other rule is judged.
     """
 
     def __init__(self, pop: Population) -> None:

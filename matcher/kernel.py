@@ -154,12 +154,11 @@ def judge_block(
     Or, when ``block_score`` is not empty (0, 0), write each feasible pair's score into it (the caller fills it with
     ``-inf``) and leave the lists alone; or, when ``reasons`` (rows x (1 + rules)) is not empty, count per row the
     feasible volunteers (column 0) and the volunteers whose first failed rule has code c (column c, codes as in
-    :data:`RULE_ORDER`), with the age and capacity rules judged too (``res_age_ok``, ``vol_age_ok`` for the
-    programme, ``vol_has_room``), and leave the lists alone.
+    :data:`RULE_ORDER`), and leave the lists alone.
 
-    The rules of one person alone (programme offered, age, capacity) are the caller's: ``rows`` and ``cols``
-    hold only people who pass them, ``cols`` sorted. The travel limit, common slots, language, gender,
-    exclusions and ``min_score`` are judged here.
+    Every rule but the programme is judged here, in RULE_ORDER; ``cols`` (sorted) hold volunteers who offer the
+    programme. The age and capacity rules read ``res_age_ok``, ``vol_age_ok`` (for the programme) and
+    ``vol_has_room``.
 
     ``best_score`` / ``best_volunteer`` (residents x (k + 1), sorted best first) receive each resident's best
     k + 1; ``feasible_count`` its feasible pairs. ``volunteer_bound`` is raised to the best score of a pair left
