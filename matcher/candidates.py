@@ -133,13 +133,18 @@ def groups_within_reach(pop: Population, rows: IntArray, cols: IntArray) -> Iter
     pending_cols: list[IntArray] = []
     pending_row_count = pending_col_count = 0
     # compact_groups lists its groups depth first, so consecutive groups are neighbours.
-    for group in compact_groups(resident_xyz, CHUNK_RESIDENTS, float(reach.max()) / 3.0):
-        group_xyz = resident_xyz[group]
-        centre = group_xyz.mean(axis=0)
-        radius = float(np.sqrt(((group_xyz - centre) ** 2).sum(axis=1)).max())
-        found = np.asarray(
-            volunteer_tree.query_ball_point(centre, radius + float(reach[group].max()) + _CHORD_MARGIN), dtype=np.int64
-        )
+    groups = compact_groups(resident_xyz, CHUNK_RESIDENTS, float(reach.max()) / 3.0)
+    # Every group's ball at once, and one query of the tree for all of them: over the country there are some
+    # 15,000 groups, and a few numpy calls and a query each cost as much as judging their pairs.
+    members = np.concatenate(groups)
+    sizes = np.fromiter((len(group) for group in groups), dtype=np.int64, count=len(groups))
+    starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
+    member_xyz = resident_xyz[members]
+    centres = np.add.reduceat(member_xyz, starts, axis=0) / sizes[:, None]
+    from_centre = np.sqrt(((member_xyz - np.repeat(centres, sizes, axis=0)) ** 2).sum(axis=1))
+    ball = np.maximum.reduceat(from_centre, starts) + np.maximum.reduceat(reach[members], starts) + _CHORD_MARGIN
+    for group, found_list in zip(groups, volunteer_tree.query_ball_point(centres, ball), strict=True):
+        found = np.asarray(found_list, dtype=np.int64)
         row_count, col_count = pending_row_count + len(group), pending_col_count + len(found)
         if pending_rows and (row_count > CHUNK_RESIDENTS or row_count * col_count > SMALL_BLOCK_PAIRS):
             yield _merged(rows, cols, pending_rows, pending_cols)
