@@ -157,18 +157,10 @@ def groups_within_reach(pop: Population, rows: IntArray, cols: IntArray) -> Iter
         yield _merged(rows, cols, pending_rows, pending_cols)
 
 
-def blocks_within_reach(
-    pop: Population,
-    programme: int,
-    rows: IntArray,
-    cols: IntArray,
-    *,
-    with_reasons: bool = False,
-    scored: bool = True,
-) -> Iterator[Block]:
+def blocks_within_reach(pop: Population, programme: int, rows: IntArray, cols: IntArray) -> Iterator[Block]:
     """Judge ``rows`` (all asking for ``programme``) against those of ``cols`` within their reach."""
     for group_rows, group_cols in groups_within_reach(pop, rows, cols):
-        yield evaluate_block(pop, programme, group_rows, group_cols, with_reasons=with_reasons, scored=scored)
+        yield evaluate_block(pop, programme, group_rows, group_cols)
 
 
 _NO_EXCLUSIONS = np.zeros((0, 0), dtype=bool)
@@ -205,20 +197,7 @@ class PairJudge:
         """Scores of ``rows`` x sorted ``cols``, ``-inf`` where a pair is infeasible."""
         score = np.full((len(rows), len(cols)), -np.inf)
         if score.size:
-            self._judge(
-                programme,
-                rows,
-                cols,
-                _NO_LISTS,
-                _NO_KEYS,
-                _NO_ROWS,
-                _NO_BOUNDS,
-                _NO_LISTS,
-                _NO_KEYS,
-                False,
-                score,
-                _NO_REASONS,
-            )
+            self._judge_without_lists(programme, rows, cols, score, _NO_REASONS)
         return score
 
     def count_reasons(self, programme: int, rows: IntArray, cols: IntArray) -> IntArray:
@@ -227,21 +206,27 @@ class PairJudge:
         the caller's (``cols`` offer it)."""
         reasons = np.zeros((len(rows), 1 + len(RULE_ORDER)), dtype=np.int64)
         if len(rows) and len(cols):
-            self._judge(
-                programme,
-                rows,
-                cols,
-                _NO_LISTS,
-                _NO_KEYS,
-                _NO_ROWS,
-                _NO_BOUNDS,
-                _NO_LISTS,
-                _NO_KEYS,
-                False,
-                _NO_BLOCK,
-                reasons,
-            )
+            self._judge_without_lists(programme, rows, cols, _NO_BLOCK, reasons)
         return reasons
+
+    def _judge_without_lists(
+        self, programme: int, rows: IntArray, cols: IntArray, block_score: FloatArray, reasons: IntArray
+    ) -> None:
+        """The kernel writing a block's scores or its reasons, with empty lists it leaves alone."""
+        self._judge(
+            programme,
+            rows,
+            cols,
+            _NO_LISTS,
+            _NO_KEYS,
+            _NO_ROWS,
+            _NO_BOUNDS,
+            _NO_LISTS,
+            _NO_KEYS,
+            False,
+            block_score,
+            reasons,
+        )
 
     def keep_best(
         self,

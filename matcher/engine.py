@@ -332,8 +332,8 @@ def rank_candidates(
 
 
 def _load_compiled_loops() -> None:
-    """Judge one pair, so that Numba loads the candidate pass's compiled loops (from its cache next to
-    :mod:`matcher.kernel`, or compiled afresh on a machine's first import, about 3 s) when the engine is imported,
+    """Judge one pair, so that Numba loads the compiled loops of :mod:`matcher.kernel` (from its cache in
+    ``matcher/__pycache__``, or compiled afresh on a machine's first import, about 4 s) when the engine is imported,
     not in the first run: a worker pays it once at start, and every job it forks inherits them."""
     volunteer = Volunteer(
         id=0, lat=52.04, lon=4.32, availability=frozenset({"mon-morning"}), programmes=frozenset({"buddy"})

@@ -67,7 +67,7 @@ def explain_unmatched(
 ) -> tuple[UnmatchedResident, ...]:
     """Per unmatched resident: how many volunteers each rule blocked, and how many feasible ones went elsewhere."""
     n_rules = len(RULE_ORDER)
-    judge: PairJudge | None = None
+    judge = PairJudge(pop)
     # counts[i, 0] feasible volunteers, counts[i, c] volunteers whose first failing rule is rule c.
     counts = np.zeros((pop.n_residents, n_rules + 1), dtype=np.int64)
     programme_col = 1 + RULE_ORDER.index(Rule.PROGRAMME)
@@ -79,7 +79,6 @@ def explain_unmatched(
         offering = np.flatnonzero(pop.volunteer_offers[:, programme]).astype(np.int64)
         counts[rows, programme_col] = pop.n_volunteers - len(offering)
         counts[rows, distance_col] = len(offering)  # until a block shows them within reach
-        judge = PairJudge(pop) if judge is None else judge
         for group_rows, group_cols in groups_within_reach(pop, rows, offering):
             counts[group_rows, distance_col] -= len(group_cols)
             counts[group_rows] += judge.count_reasons(programme, group_rows, group_cols)

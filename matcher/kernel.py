@@ -19,15 +19,15 @@ import math
 import numpy as np
 from numba import njit
 
+from matcher.encoding import NO_PREFERENCE, haversine_km
 from matcher.model import EARTH_RADIUS_KM, Rule
 
-#: Relative distance from the travel limit within which a pair's distance is recomputed by haversine (as in
-#: matcher.pairs).
+#: Relative distance from the travel limit within which a pair's distance is recomputed by haversine (also
+#: evaluate_block's).
 EDGE_TOLERANCE = 1e-9
 #: Relative margin around the chord of a pair's travel limit beyond which the chord alone decides the distance
 #: rule: far wider than the rounding of chords and arcsines, so such a pair gets evaluate_block's verdict.
 CHORD_MARGIN = 1e-7
-NO_PREFERENCE = -2
 
 #: Code 0 means feasible; code ``i + 1`` means rule ``RULE_ORDER[i]`` was the first to fail.
 RULE_ORDER: tuple[Rule, ...] = tuple(Rule)
@@ -63,14 +63,8 @@ def _shared(left: np.ndarray, right: np.ndarray, i: int, j: int) -> int:
     return count
 
 
-@njit(cache=True)
-def _haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    # matcher.encoding.haversine_km, operation for operation.
-    phi1, phi2 = math.radians(lat1), math.radians(lat2)
-    half_dphi = (phi2 - phi1) / 2.0
-    half_dlambda = math.radians(lon2 - lon1) / 2.0
-    a = math.sin(half_dphi) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(half_dlambda) ** 2
-    return 2.0 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
+#: matcher.encoding.haversine_km itself, compiled: it decides the pairs on a travel limit, to the last bit.
+_haversine_km = njit(cache=True)(haversine_km)
 
 
 @njit(cache=True, inline="always")

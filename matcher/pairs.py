@@ -20,14 +20,12 @@ from matcher.encoding import (
     WordArray,
     haversine_km,
 )
-from matcher.kernel import RULE_ORDER
+from matcher.kernel import EDGE_TOLERANCE, RULE_ORDER
 from matcher.model import EARTH_RADIUS_KM, Rule
 
 CountArray = npt.NDArray[np.int16]
 
 
-#: Relative distance from the travel limit within which a pair's distance is recomputed by haversine.
-_EDGE_TOLERANCE = 1e-9
 _NO_PAIRS = np.zeros(0, dtype=np.int64)
 
 
@@ -136,8 +134,8 @@ def evaluate_block(
     share_of_limit /= limit
     distance_ok = share_of_limit <= 1.0
     # On the limit itself the rule is the haversine formula's verdict, to the last bit.
-    near_limit = share_of_limit >= 1.0 - _EDGE_TOLERANCE
-    near_limit &= share_of_limit <= 1.0 + _EDGE_TOLERANCE
+    near_limit = share_of_limit >= 1.0 - EDGE_TOLERANCE
+    near_limit &= share_of_limit <= 1.0 + EDGE_TOLERANCE
     # Almost no block has a pair on its limit: any() stops at the first, nonzero() of none costs a full pass.
     edge_rows, edge_cols = np.nonzero(near_limit) if near_limit.any() else (_NO_PAIRS, _NO_PAIRS)
     for i, j in zip(edge_rows.tolist(), edge_cols.tolist(), strict=True):
