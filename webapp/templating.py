@@ -20,6 +20,13 @@ def km(value: float) -> str:
     return f"{format_decimal(round(value, 1), format='#,##0.0')} km"
 
 
+def number(value: object) -> object:
+    """A whole number as people read it: 41087 -> '41.087' in Dutch, '41,087' in English; anything else as is."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return format_decimal(value, format="#,##0")
+    return value
+
+
 def when(value: date | datetime | None, style: str = "medium") -> str:
     if value is None:
         return ""
@@ -59,7 +66,7 @@ def moment_label(offset: Offset | None) -> str:
 
 
 def register(app: Flask) -> None:
-    app.jinja_env.filters.update(km=km, when=when)
+    app.jinja_env.filters.update(km=km, number=number, when=when)
 
     # Globals rather than a context processor: imported form macros see globals, not the request context.
     app.jinja_env.globals.update(

@@ -232,3 +232,14 @@ def test_every_message_in_the_code_is_in_the_catalogue() -> None:
     missing = [message.id for message in in_code if message.id and message.id not in translated]
 
     assert missing == [], "run `make extract-messages` and translate the new entries"
+
+
+def test_whole_numbers_read_as_in_each_language(app: Flask) -> None:
+    from flask_babel import force_locale
+
+    from webapp.templating import number
+
+    with app.test_request_context("/"):
+        assert (number(41087), number(7), number("–")) == ("41.087", "7", "–")
+        with force_locale("en"):
+            assert number(41087) == "41,087"
