@@ -17,8 +17,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, or_, select, union
+from sqlalchemy import Select, func, or_, select, union
 from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 import matcher
 from webapp.clock import local_today
@@ -235,7 +236,7 @@ def rules_as_json(rules: matcher.MatchRules, vog_valid_years: int) -> dict[str, 
 
 def candidate_volunteers(session: Session, programme_code: str | None = None) -> list[Volunteer]:
     """Volunteers worth converting: screened as suitable, not stopped, not restricted, consenting to matching, with
-    room (cheap filters in SQL)."""
+    room (cheap filters in SQL), their ``programmes`` and ``consents`` loaded (the eligibility rule reads both)."""
     query = (
         select(Volunteer)
         .where(
@@ -246,7 +247,7 @@ def candidate_volunteers(session: Session, programme_code: str | None = None) ->
             Volunteer.consents_to_matching,
             Volunteer.places_taken < Volunteer.capacity,
         )
-        .options(selectinload(Volunteer.programmes), selectinload(Volunteer.consents))
+        .options(selectinload(Volunteer.consents))
         .order_by(Volunteer.id)
     )
     if programme_code is not None:
@@ -257,13 +258,31 @@ def candidate_volunteers(session: Session, programme_code: str | None = None) ->
                 )
             )
         )
-    return list(session.scalars(query))
+    volunteers = list(session.scalars(query))
+    _load_programmes_of(session, volunteers, query)
+    return volunteers
 
 
-def waiting_residents(session: Session, programme_code: str | None = None) -> list[Resident]:
-    """The residents in a run's scope: waiting, with the intake talk held (``webapp.rules.may_be_matched``, in SQL),
-    and processing not restricted (a data subject request under the AVG). Whether they consent to matching is read
-    from their ``consents`` (loaded here): ``load_run_input`` leaves out those who do not."""
+def _load_programmes_of(session: Session, volunteers: list[Volunteer], query: Select[Any]) -> None:
+    """Fill each volunteer's ``programmes`` from one query of the link table: a selectinload would fetch every
+    programme again for every volunteer (25,000 volunteers: 1.9 s against 0.2 s)."""
+    programmes = {p.code: p for p in session.scalars(select(Programme))}
+    chosen = query.with_only_columns(Volunteer.id).order_by(None)
+    links = session.execute(
+        select(volunteer_programmes.c.volunteer_id, volunteer_programmes.c.programme_code)
+        .join(Programme, Programme.code == volunteer_programmes.c.programme_code)
+        .where(volunteer_programmes.c.volunteer_id.in_(chosen))
+        .order_by(volunteer_programmes.c.volunteer_id, Programme.sort_order, Programme.code)
+    )
+    of_volunteer: dict[int, list[Programme]] = {v.id: [] for v in volunteers}
+    for volunteer_id, code in links:
+        if volunteer_id in of_volunteer:
+            of_volunteer[volunteer_id].append(programmes[code])
+    for volunteer in volunteers:
+        set_committed_value(volunteer, "programmes", of_volunteer[volunteer.id])
+
+
+def _waiting_query(programme_code: str | None) -> Select[Any]:
     query = (
         select(Resident)
         .where(
@@ -271,12 +290,25 @@ def waiting_residents(session: Session, programme_code: str | None = None) -> li
             Resident.intake_on.is_not(None),
             Resident.restricted_at.is_(None),
         )
-        .options(selectinload(Resident.consents))
         .order_by(Resident.id)
     )
     if programme_code is not None:
         query = query.where(Resident.programme_code == programme_code)
-    return list(session.scalars(query))
+    return query
+
+
+def waiting_residents(session: Session, programme_code: str | None = None) -> list[Resident]:
+    """The residents in a run's scope: waiting, with the intake talk held (``webapp.rules.may_be_matched``, in SQL),
+    and processing not restricted (a data subject request under the AVG). Whether they consent to matching is not
+    asked here: ``load_run_input`` leaves out those who do not."""
+    return list(session.scalars(_waiting_query(programme_code)))
+
+
+def _waiting_residents_and_consent(session: Session, programme_code: str | None) -> list[tuple[Resident, bool]]:
+    """``waiting_residents`` with whether each one's consent for matching stands, asked in SQL (the consents
+    themselves, loaded as objects, took 4.9 s of 7.3 s for 44,000 residents)."""
+    query = _waiting_query(programme_code).add_columns(Resident.consents_to_matching)
+    return [(resident, bool(consents)) for resident, consents in session.execute(query)]
 
 
 @dataclass(frozen=True)
@@ -315,8 +347,8 @@ def load_run_input(
     residents = []
     without_location = []
     without_consent = []
-    for row in waiting_residents(session, programme_code):
-        if not row.consents_to_matching:
+    for row, consents in _waiting_residents_and_consent(session, programme_code):
+        if not consents:
             without_consent.append((row.id, max(0, (today - row.waiting_since).days)))
             continue
         converted = to_engine_resident(row, today)
