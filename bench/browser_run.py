@@ -67,21 +67,25 @@ def _process(command: list[str], env: dict[str, str], log: Path) -> Iterator[sub
                 process.wait()
 
 
+# Read in one go: between two separate reads the page may have refreshed itself.
+_READ_STAGE = """() => {
+  if (document.querySelector(".run-figures, div.flash-error[role=alert]")) return "";
+  if (!document.querySelector(".run-progress")) return null;
+  const current = document.querySelector('li[aria-current="step"]');
+  if (!current) return document.querySelector("h1").innerText.split("\\n").pop().trim();
+  return [".stage-name", ".stage-percent", ".stage-round"]
+    .map((selector) => current.querySelector(selector))
+    .filter((element) => element)
+    .map((element) => element.innerText.trim())
+    .join(" ");
+}"""
+
+
 def _stage_seen(page: Page) -> str | None:
     """The current stage as the page shows it ("paren beoordelen 40%", "controleren ... ronde 2"); "" once the
     run's result is shown; None while a reload is under way (neither page is there yet)."""
-    if page.locator(".run-figures, div.flash-error[role=alert]").count():
-        return ""
-    if page.locator(".run-progress").count() == 0:
-        return None
-    current = page.locator('li[aria-current="step"]')
-    if current.count() == 0:
-        return page.locator("h1").first.inner_text().split("\n")[-1].strip()
-    parts = [current.locator(".stage-name").inner_text()]
-    for extra in (".stage-percent", ".stage-round"):
-        if current.locator(extra).count():
-            parts.append(current.locator(extra).inner_text())
-    return " ".join(parts)
+    stage = page.evaluate(_READ_STAGE)
+    return stage if isinstance(stage, str) else None
 
 
 def drive(base: str, shots: Path | None) -> tuple[int, list[tuple[float, str]], float, float]:

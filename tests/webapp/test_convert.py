@@ -88,6 +88,22 @@ def test_programmes_are_those_the_volunteer_is_eligible_for(app: Flask, make: An
     assert converted.programmes == {"buddy", "bewegen"}
 
 
+def test_each_volunteer_keeps_their_own_programmes_in_the_programmes_order(app: Flask, make: Any) -> None:
+    from webapp.models import Programme
+
+    both = make.volunteer(programmes=("bewegen", "buddy"))
+    one = make.volunteer(programmes=("bewegen",))
+    make.volunteer(programmes=("buddy",), consents=())  # no consent: not loaded, nor are their programmes
+    order = [p.code for p in db.session.scalars(db.select(Programme).order_by(Programme.sort_order))]
+
+    loaded = {v.id: v.programme_codes for v in convert.candidate_volunteers(db.session)}
+
+    assert loaded == {both.id: [c for c in order if c in ("bewegen", "buddy")], one.id: ["bewegen"]}
+    assert {v.id: v.programme_codes for v in convert.candidate_volunteers(db.session, "buddy")} == {
+        both.id: loaded[both.id]
+    }
+
+
 def test_expired_vog_keeps_only_programmes_without_vog(app: Flask, make: Any) -> None:
     make.volunteer(programmes=("buddy", "bewegen"), vog_issued_on=TODAY - timedelta(days=3 * 365 + 5))
 
