@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -14,6 +15,7 @@ from matcher.candidates import (
     build_candidates,
     eligible_volunteers,
     groups_within_reach,
+    scoring_threads,
 )
 from matcher.encoding import FloatArray, IntArray, Population, encode
 from matcher.explain import describe_pair, explain_unmatched
@@ -42,6 +44,13 @@ CERTIFICATE_SLACK = 0.01
 
 ProgressCallback = Callable[[str, float | None], None]
 
+_NO_PAIRS: tuple[IntArray, IntArray, FloatArray, bool] = (
+    np.zeros(0, dtype=np.int64),
+    np.zeros(0, dtype=np.int64),
+    np.zeros(0),
+    False,
+)
+
 
 def _improving_pairs(
     pop: Population, graph: CandidateGraph, assignment: Assignment, per_resident: int, slack: float
@@ -65,50 +74,59 @@ def _improving_pairs(
     kept_keys = np.sort(graph.resident * pop.n_volunteers + graph.volunteer)
     judge = PairJudge(pop)
 
-    found_res: list[IntArray] = []
-    found_vol: list[IntArray] = []
-    found_score: list[FloatArray] = []
-    improves = False
-    for programme in range(len(pop.programmes)):
-        rows = suspects[pop.resident_programme[suspects] == programme]
-        if len(rows) == 0:
-            continue
-        cols = eligible_volunteers(pop, programme)
-        cols = cols[volunteer_room[cols] > threshold[rows].min()]
-        for group_rows, group_cols in groups_within_reach(pop, rows, cols):
-            # A left-out pair scores at most the bounds of its resident and of its volunteer: scoring only the
-            # residents and volunteers of pairs whose bound could improve skips nearly all of a scarce run.
-            bound = np.minimum(graph.resident_bound[group_rows][:, None], graph.volunteer_bound[group_cols][None, :])
-            could_improve = bound - volunteer_price[group_cols][None, :] > threshold[group_rows][:, None]
-            rows_that_could, cols_that_could = could_improve.any(axis=1), could_improve.any(axis=0)
-            if not rows_that_could.any():
+    def check(
+        programme: int, group_rows: IntArray, group_cols: IntArray
+    ) -> tuple[IntArray, IntArray, FloatArray, bool]:
+        # A left-out pair scores at most the bounds of its resident and of its volunteer: scoring only the
+        # residents and volunteers of pairs whose bound could improve skips nearly all of a scarce run.
+        bound = np.minimum(graph.resident_bound[group_rows][:, None], graph.volunteer_bound[group_cols][None, :])
+        could_improve = bound - volunteer_price[group_cols][None, :] > threshold[group_rows][:, None]
+        rows_that_could, cols_that_could = could_improve.any(axis=1), could_improve.any(axis=0)
+        if not rows_that_could.any():
+            return _NO_PAIRS
+        block_rows, block_cols = group_rows[rows_that_could], group_cols[cols_that_could]
+        block_score = judge.scores(programme, block_rows, block_cols)
+        margin = block_score - volunteer_price[block_cols][None, :] - threshold[block_rows][:, None]
+        # Only pairs with a positive margin are handed back; of those, drop the ones already kept.
+        hit_rows, hit_cols = np.nonzero(margin > 0)
+        if len(hit_rows) == 0:
+            return _NO_PAIRS
+        keys = block_rows[hit_rows] * pop.n_volunteers + block_cols[hit_cols]
+        position = np.minimum(np.searchsorted(kept_keys, keys), len(kept_keys) - 1)
+        new = kept_keys[position] != keys
+        hit_rows, hit_cols = hit_rows[new], hit_cols[new]
+        hit_margin = margin[hit_rows, hit_cols]
+        # Per resident, the ``per_resident`` pairs with the largest margin (ties: the lower column).
+        order = np.lexsort((hit_cols, -hit_margin, hit_rows))
+        hit_rows, hit_cols = hit_rows[order], hit_cols[order]
+        first = np.searchsorted(hit_rows, hit_rows)
+        take = np.arange(len(hit_rows)) - first < per_resident
+        improves = bool((hit_margin > slack).any())
+        hit_rows, hit_cols = hit_rows[take], hit_cols[take]
+        return block_rows[hit_rows], block_cols[hit_cols], block_score[hit_rows, hit_cols], improves
+
+    def groups() -> Iterator[tuple[int, IntArray, IntArray]]:
+        for programme in range(len(pop.programmes)):
+            rows = suspects[pop.resident_programme[suspects] == programme]
+            if len(rows) == 0:
                 continue
-            block_rows, block_cols = group_rows[rows_that_could], group_cols[cols_that_could]
-            block_score = judge.scores(programme, block_rows, block_cols)
-            margin = block_score - volunteer_price[block_cols][None, :] - threshold[block_rows][:, None]
-            # Only pairs with a positive margin are handed back; of those, drop the ones already kept.
-            hit_rows, hit_cols = np.nonzero(margin > 0)
-            if len(hit_rows) == 0:
-                continue
-            keys = block_rows[hit_rows] * pop.n_volunteers + block_cols[hit_cols]
-            position = np.minimum(np.searchsorted(kept_keys, keys), len(kept_keys) - 1)
-            new = kept_keys[position] != keys
-            hit_rows, hit_cols = hit_rows[new], hit_cols[new]
-            hit_margin = margin[hit_rows, hit_cols]
-            improves |= bool((hit_margin > slack).any())
-            # Per resident, the ``per_resident`` pairs with the largest margin (ties: the lower column).
-            order = np.lexsort((hit_cols, -hit_margin, hit_rows))
-            hit_rows, hit_cols = hit_rows[order], hit_cols[order]
-            first = np.searchsorted(hit_rows, hit_rows)
-            take = np.arange(len(hit_rows)) - first < per_resident
-            hit_rows, hit_cols = hit_rows[take], hit_cols[take]
-            found_res.append(block_rows[hit_rows])
-            found_vol.append(block_cols[hit_cols])
-            found_score.append(block_score[hit_rows, hit_cols])
-    if not found_res:
-        empty = np.zeros(0, dtype=np.int64)
-        return empty, empty, np.zeros(0), False
-    return np.concatenate(found_res), np.concatenate(found_vol), np.concatenate(found_score), improves
+            cols = eligible_volunteers(pop, programme)
+            cols = cols[volunteer_room[cols] > threshold[rows].min()]
+            for group_rows, group_cols in groups_within_reach(pop, rows, cols):
+                yield programme, group_rows, group_cols
+
+    # Groups are checked by the scoring threads (the kernel and numpy's loops let go of the GIL); the pairs are
+    # gathered in the groups' order, so the result does not depend on which thread finished first.
+    with ThreadPoolExecutor(scoring_threads(), thread_name_prefix="samen-certificate") as pool:
+        found = [hit for hit in pool.map(lambda group: check(*group), groups()) if len(hit[0])]
+    if not found:
+        return _NO_PAIRS
+    return (
+        np.concatenate([hit[0] for hit in found]),
+        np.concatenate([hit[1] for hit in found]),
+        np.concatenate([hit[2] for hit in found]),
+        any(hit[3] for hit in found),
+    )
 
 
 class _Solve:
