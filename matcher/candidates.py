@@ -31,7 +31,9 @@ SMALL_BLOCK_PAIRS = 131_072
 #: How many of each resident's best feasible volunteers the solver sees at first.
 DEFAULT_CANDIDATES_PER_RESIDENT = 10
 
-_CHORD_MARGIN = 1e-9
+#: Added to each group's ball (a chord on the unit sphere, so absolute, unlike the kernel's relative CHORD_MARGIN):
+#: rounding in the centre and the radii never leaves out a volunteer who lies exactly at the edge of reach.
+_BALL_SLACK = 1e-9
 #: Scoring threads at most: each keeps lists per volunteer of its own (50,000 volunteers with capacity 3 and
 #: scarce supply: 50 MB a thread), and two cores already halve the scoring.
 MAX_SCORING_THREADS = 4
@@ -142,7 +144,7 @@ def groups_within_reach(pop: Population, rows: IntArray, cols: IntArray) -> Iter
     member_xyz = resident_xyz[members]
     centres = np.add.reduceat(member_xyz, starts, axis=0) / sizes[:, None]
     from_centre = np.sqrt(((member_xyz - np.repeat(centres, sizes, axis=0)) ** 2).sum(axis=1))
-    ball = np.maximum.reduceat(from_centre, starts) + np.maximum.reduceat(reach[members], starts) + _CHORD_MARGIN
+    ball = np.maximum.reduceat(from_centre, starts) + np.maximum.reduceat(reach[members], starts) + _BALL_SLACK
     for group, found_list in zip(groups, volunteer_tree.query_ball_point(centres, ball), strict=True):
         found = np.asarray(found_list, dtype=np.int64)
         row_count, col_count = pending_row_count + len(group), pending_col_count + len(found)
