@@ -81,12 +81,16 @@ def _km_of_chord(chord_sq: float) -> float:
 
 @njit(cache=True, inline="always")
 def _insert(scores: np.ndarray, keys: np.ndarray, row: int, score: float, key: int) -> None:
-    """Put (score, key) into row ``row`` of a list sorted best first, if it beats the last; ties keep the earlier."""
+    """Put (score, key) into row ``row`` of a list sorted best first, if it beats the last; of equal scores the
+    lower key comes first. A volunteer's residents arrive from blocks in whichever order the threads judge them:
+    ordering ties by key keeps the same residents whatever that order."""
     last = scores.shape[1] - 1
-    if not score > scores[row, last]:
+    if not (score > scores[row, last] or (score == scores[row, last] and key < keys[row, last])):
         return
     position = last
-    while position > 0 and scores[row, position - 1] < score:
+    while position > 0 and (
+        scores[row, position - 1] < score or (scores[row, position - 1] == score and keys[row, position - 1] > key)
+    ):
         scores[row, position] = scores[row, position - 1]
         keys[row, position] = keys[row, position - 1]
         position -= 1

@@ -8,6 +8,7 @@ pairs are feasible and on their scores, and the bounds of what was left out must
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 import pytest
@@ -17,7 +18,7 @@ from hypothesis import strategies as st
 from matcher import MatchRules, Resident, Volunteer
 from matcher.candidates import CandidateGraph, PairJudge, build_candidates, eligible_volunteers, residents_asking
 from matcher.encoding import Population, encode, haversine_km
-from matcher.kernel import RULE_ORDER
+from matcher.kernel import RULE_ORDER, _insert
 from matcher.model import EARTH_RADIUS_KM
 from matcher.pairs import evaluate_block
 from matcher.validation import validate_residents, validate_rules, validate_volunteers
@@ -161,6 +162,53 @@ def test_threads_keep_the_same_pairs_where_no_scores_tie() -> None:
         assert graph.resident.tolist() == graphs[0].resident.tolist()
         assert graph.volunteer.tolist() == graphs[0].volunteer.tolist()
         assert graph.score.tolist() == graphs[0].score.tolist()
+        assert graph.volunteer_bound.tolist() == graphs[0].volunteer_bound.tolist()
+
+
+@settings(PROPERTY_SETTINGS, max_examples=100)
+@given(
+    st.lists(
+        st.tuples(st.sampled_from([0.25, 0.5, 0.75]), st.integers(0, 30)),
+        min_size=1,
+        max_size=25,
+        unique_by=lambda p: p[1],
+    ),
+    st.integers(1, 6),
+    st.randoms(use_true_random=False),
+)
+def test_a_list_keeps_the_same_pairs_in_whichever_order_they_arrive(
+    pairs: list[tuple[float, int]], width: int, rng: Any
+) -> None:
+    """Of equal scores the lower key is kept: a volunteer's residents arrive in the order the threads judge blocks."""
+
+    def filled(order: list[tuple[float, int]]) -> tuple[list[float], list[int]]:
+        scores, keys = np.full((1, width), -np.inf), np.full((1, width), -1, dtype=np.int64)
+        for score, key in order:
+            _insert(scores, keys, 0, score, key)
+        return scores[0].tolist(), keys[0].tolist()
+
+    shuffled = list(pairs)
+    rng.shuffle(shuffled)
+    best = sorted(pairs, key=lambda p: (-p[0], p[1]))[:width]
+    expected = [s for s, _ in best] + [-np.inf] * (width - len(best)), [k for _, k in best] + [-1] * (width - len(best))
+    assert filled(pairs) == filled(shuffled) == expected
+
+
+def test_threads_keep_the_same_pairs_where_scores_tie() -> None:
+    """Residents with the same place and wishes tie for a volunteer: which thread judged them changes nothing."""
+    volunteers = [
+        Volunteer(id=i, lat=52.04, lon=4.32, availability={"mon-morning"}, programmes={"buddy"}, capacity=2)
+        for i in range(20)
+    ]
+    residents = [
+        Resident(id=i, lat=52.02 + 0.01 * (i % 5), lon=4.31, programme="buddy", availability={"mon-morning"})
+        for i in range(2000)
+    ]
+    pop = _population(volunteers, residents, MatchRules())
+    graphs = [build_candidates(pop, 2, 3, threads=threads) for threads in (1, 2, 4, 2, 4)]
+    for graph in graphs[1:]:
+        assert graph.resident.tolist() == graphs[0].resident.tolist()
+        assert graph.volunteer.tolist() == graphs[0].volunteer.tolist()
         assert graph.volunteer_bound.tolist() == graphs[0].volunteer_bound.tolist()
 
 
