@@ -161,6 +161,7 @@ def evaluate_recruits(
     rules: MatchRules = DEFAULT_RULES,
     *,
     use_bounds: bool = True,
+    baseline: MatchResult | None = None,
 ) -> RecruitingReport:
     """For each recruit (a hypothetical volunteer), how many more residents one more of them would get matched.
 
@@ -179,6 +180,9 @@ def evaluate_recruits(
     use_bounds : bool
         Tuning only: with False the engine runs again for every recruit that fits anyone, even when the bounds
         already give the answer. It never changes the result.
+    baseline : MatchResult or None
+        ``propose_matches(volunteers, residents, rules)`` when the caller has it already (a matching run that asks
+        which volunteers to look for next): it is not run again. It must come from the same input.
 
     Returns
     -------
@@ -220,7 +224,10 @@ def evaluate_recruits(
     if not isinstance(use_bounds, bool):
         raise MatcherInputError(f"use_bounds must be True or False, got {use_bounds!r}")
 
-    baseline = propose_matches(volunteer_list, resident_list, rules)
+    if baseline is None:
+        baseline = propose_matches(volunteer_list, resident_list, rules)
+    elif not isinstance(baseline, MatchResult):
+        raise MatcherInputError(f"baseline must be a MatchResult or None, got {baseline!r}")
     baseline_done = time.perf_counter()
 
     n_res, n_vol = len(resident_list), len(volunteer_list)
@@ -234,6 +241,10 @@ def evaluate_recruits(
     volunteer_row = {v.id: i for i, v in enumerate(volunteer_list)}
     held_by = np.full(n_res, -1, dtype=np.int64)
     for proposal in baseline.proposals:
+        if proposal.resident_id not in resident_row or proposal.volunteer_id not in volunteer_row:
+            raise MatcherInputError(
+                f"baseline: proposal ({proposal.volunteer_id!r}, {proposal.resident_id!r}) is not of this input"
+            )
         held_by[resident_row[proposal.resident_id]] = volunteer_row[proposal.volunteer_id]
     waiting = held_by < 0
     without_feasible = waiting & (np.bincount(pair_rows[real], minlength=n_res) == 0)

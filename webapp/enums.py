@@ -93,6 +93,7 @@ class RunStage(enum.StrEnum):
     SCOREN = "scoren"
     OPLOSSEN = "oplossen"
     CERTIFICAAT = "certificaat"
+    WERVING = "werving"  # Wie zoeken we?: which new volunteers would help the residents left waiting
     OPSLAAN = "opslaan"
 
 

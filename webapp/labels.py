@@ -127,6 +127,7 @@ _LABELS: dict[type[enum.Enum], Mapping[Any, Any]] = {
         RunStage.SCOREN: _l("paren beoordelen"),
         RunStage.OPLOSSEN: _l("beste verdeling zoeken"),
         RunStage.CERTIFICAAT: _l("controleren dat niets beters kan"),
+        RunStage.WERVING: _l("nieuwe vrijwilligers doorrekenen"),
         RunStage.OPSLAAN: _l("voorstellen opslaan"),
     },
     RunFailure: {

@@ -444,6 +444,9 @@ class MatchRun(db.Model):  # type: ignore[name-defined,misc]
     heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime)
     failure_reason: Mapped[RunFailure | None] = mapped_column(_enum(RunFailure))
+    # Wie zoeken we? as this run left the waiting list (webapp.services.recruiting.as_json); None before it was
+    # computed, or {"error": ...} when it could not be.
+    recruiting: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     started_by: Mapped[User] = relationship()
     proposals: Mapped[list[Proposal]] = relationship(back_populates="run", order_by="Proposal.id")

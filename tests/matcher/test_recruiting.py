@@ -327,3 +327,27 @@ def test_the_gain_is_a_run_with_the_recruit_minus_the_run_without(case: Recruiti
             <= set(outcome.feasible_waiting)
             <= {u.resident_id for u in report.baseline.unmatched}
         )
+
+
+@settings(PROPERTY_SETTINGS, max_examples=30)
+@given(recruiting_cases(residents=(0, 12), volunteers=(0, 10), recruits=(1, 4)))
+def test_a_baseline_passed_in_gives_the_same_report(case: RecruitingCase) -> None:
+    """A matching run hands its own result over instead of letting the engine run again."""
+    volunteers, residents, rules = case.instance.volunteers, case.instance.residents, case.instance.rules
+    run = propose_matches(volunteers, residents, rules)
+
+    given_one = evaluate_recruits(volunteers, residents, case.recruits, rules, baseline=run)
+
+    assert given_one.baseline is run
+    assert given_one.outcomes == evaluate_recruits(volunteers, residents, case.recruits, rules).outcomes
+
+
+def test_a_baseline_of_other_people_is_refused() -> None:
+    here = _volunteer("hier", PC4_2284)
+    stranger = propose_matches([here], [_resident("vreemd", PC4_2284)])
+    assert len(stranger.proposals) == 1
+
+    with pytest.raises(MatcherInputError, match="baseline"):
+        evaluate_recruits([here], [], [], baseline=stranger)
+    with pytest.raises(MatcherInputError, match="baseline"):
+        evaluate_recruits([here], [], [], baseline="run")  # type: ignore[arg-type]

@@ -1,8 +1,13 @@
-"""Wie zoeken we? (/coordinatie/wie-zoeken-we): which new volunteers would help the residents nobody fits now."""
+"""Wie zoeken we? (/coordinatie/wie-zoeken-we): which new volunteers would help the residents nobody fits now.
+
+The service works it out from a run's input and result; every matching run's worker does so and stores it with the
+run, and the page shows the newest run's.
+"""
 
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -15,8 +20,8 @@ from tests.webapp.factories import FAR_PC4
 from tests.webapp.runs_helpers import run_engine
 from webapp.enums import Gender
 from webapp.extensions import db
-from webapp.models import Role, User
-from webapp.services import recruiting
+from webapp.models import MatchRun, Role, RunStatus, User
+from webapp.services import matching, recruiting
 from webapp.services.recruiting import GapRow, Profile, ProfileGain, slot_choices
 
 URL = "/coordinatie/wie-zoeken-we"
@@ -143,8 +148,19 @@ def test_slot_choices_follow_the_week_and_wrap_round_it() -> None:
 # -- the page ------------------------------------------------------------------------------------------
 
 
+def finished_run(app: Flask, programme: str | None = None) -> MatchRun:
+    """A matching run started by the coordinator and run by a worker, as the page's data comes about."""
+    with app.test_request_context():
+        coordinator = db.session.scalars(db.select(User).where(User.role == Role.COORDINATOR)).first()
+        assert coordinator is not None
+        run = run_engine(db.session, coordinator, programme, app.config)
+        db.session.commit()
+        return run
+
+
 @pytest.fixture
-def page(as_coordinator: FlaskClient, three_waiting_in_2284: None) -> str:
+def page(app: Flask, as_coordinator: FlaskClient, three_waiting_in_2284: None) -> str:
+    finished_run(app)
     response = as_coordinator.get(URL)
     assert response.status_code == 200
     return response.text
@@ -183,7 +199,8 @@ def test_the_page_prints_on_a4_without_inline_styles(as_coordinator: FlaskClient
     assert 'class="filters no-print"' in page
 
 
-def test_one_programme(as_coordinator: FlaskClient, three_waiting_in_2284: None) -> None:
+def test_one_programme(app: Flask, as_coordinator: FlaskClient, three_waiting_in_2284: None) -> None:
+    finished_run(app, "bewegen")
     html = as_coordinator.get(URL, query_string={"programma": "bewegen"}).text
 
     assert '<span class="recruiting-programme">Bewegen tegen eenzaamheid</span>' in html
@@ -203,19 +220,111 @@ def test_one_programme(as_coordinator: FlaskClient, three_waiting_in_2284: None)
     ids=["unknown", "control-character", "long", "twice", "other-parameters"],
 )
 def test_odd_query_parameters_show_every_programme(
-    as_coordinator: FlaskClient, three_waiting_in_2284: None, query: dict[str, Any]
+    app: Flask, as_coordinator: FlaskClient, three_waiting_in_2284: None, query: dict[str, Any]
 ) -> None:
+    finished_run(app)
+    finished_run(app, "buddy")  # a parameter given twice: the first one counts
     response = as_coordinator.get(URL, query_string=query)
 
     assert response.status_code == 200
     assert "Maatje (buddy)</th>" in response.text
 
 
-def test_with_nobody_waiting_the_page_says_so(as_coordinator: FlaskClient) -> None:
+def test_with_nobody_waiting_the_page_says_so(app: Flask, as_coordinator: FlaskClient) -> None:
+    finished_run(app)
     html = as_coordinator.get(URL).text
 
     assert 'id="niemand-nodig"' in html
     assert "Voor iedere wachtende bewoner is er minstens één passende vrijwilliger." in html
+
+
+def test_the_run_stores_what_the_service_works_out(app: Flask, three_waiting_in_2284: None) -> None:
+    run = finished_run(app)
+
+    assert run.recruiting is not None
+    stored = recruiting.latest_report(db.session, None)
+    assert stored.run is not None
+    assert stored.run.id == run.id
+    assert stored.gaps is not None
+    live = gaps(app)
+    assert replace(stored.gaps, computed_at=live.computed_at, seconds=live.seconds) == live
+
+
+def test_the_newest_run_of_the_scope_counts(app: Flask, as_coordinator: FlaskClient, make: Any) -> None:
+    for _ in range(3):
+        make.resident(**TURKISH_TUESDAY)
+    db.session.commit()
+    finished_run(app)
+    assert row(as_coordinator.get(URL).text, "gebieden-2284") == ["2284 Rijswijk", "3", "3"]
+
+    make.resident(**TURKISH_TUESDAY)
+    db.session.commit()
+    newer = finished_run(app)
+    finished_run(app, "buddy")  # another scope: not this page's
+
+    html = as_coordinator.get(URL).text
+    assert row(html, "gebieden-2284") == ["2284 Rijswijk", "4", "4"]
+    assert f"koppelronde {newer.id} haar liet" in html
+
+
+def test_before_any_run_the_page_says_where_it_comes_from(as_coordinator: FlaskClient, make: Any) -> None:
+    make.resident(**TURKISH_TUESDAY)
+    db.session.commit()
+
+    html = as_coordinator.get(URL).text
+
+    assert 'id="nog-niet-berekend"' in html
+    assert "Er is nog geen koppelronde geweest voor deze bewoners." in html
+    assert 'href="/koppelen/"' in html
+    assert 'id="profiel-1"' not in html
+
+
+def test_while_a_run_is_going_the_page_says_so(
+    app: Flask, as_coordinator: FlaskClient, coordinator: User, three_waiting_in_2284: None
+) -> None:
+    finished_run(app)
+    with app.test_request_context():
+        queued = matching.queue_run(db.session, coordinator, None, app.config)
+        db.session.commit()
+
+    html = as_coordinator.get(URL).text
+
+    assert 'id="ronde-bezig"' in html
+    assert f'href="/koppelen/runs/{queued.id}"' in html
+    assert 'id="profiel-1"' in html  # the previous run's advice stands meanwhile
+
+
+@pytest.mark.parametrize(
+    ("stored", "says"),
+    [(None, "is Wie zoeken we? nog niet berekend"), ({"error": "onverwachte fout"}, "kon Wie zoeken we? niet")],
+    ids=["run-before-it-was-stored", "failed"],
+)
+def test_a_run_without_advice_says_why(
+    app: Flask, as_coordinator: FlaskClient, three_waiting_in_2284: None, stored: Any, says: str
+) -> None:
+    run = finished_run(app)
+    db.session.execute(db.update(MatchRun).where(MatchRun.id == run.id).values(recruiting=stored))
+    db.session.commit()
+
+    html = as_coordinator.get(URL).text
+
+    assert says in html
+    assert 'id="profiel-1"' not in html
+
+
+def test_a_run_whose_advice_fails_keeps_its_proposals(
+    app: Flask, monkeypatch: pytest.MonkeyPatch, three_waiting_in_2284: None
+) -> None:
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("kapot")
+
+    monkeypatch.setattr(recruiting, "gaps_after_run", broken)
+
+    run = finished_run(app)
+
+    assert run.status is RunStatus.KLAAR
+    assert run.recruiting == {"error": "onverwachte fout"}
+    assert run.stats["proposals"] == 1
 
 
 def test_the_week_page_links_to_it(as_coordinator: FlaskClient) -> None:

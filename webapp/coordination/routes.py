@@ -999,11 +999,17 @@ def withdraw_consent(volunteer_id: int, purpose: str) -> Any:
 @bp.route("/coordinatie/wie-zoeken-we")
 @roles_required(*COORDINATION)
 def recruiting_gaps() -> str:
-    """Wie zoeken we?: which new volunteers would help the residents for whom nobody fits now (printable on A4)."""
+    """Wie zoeken we?: which new volunteers would help the residents the latest run left without anyone who fits
+    (printable on A4). Each run's worker works it out; over a region it takes longer than a request may."""
     programmes = _programmes()
     asked = request.args.get("programma", "")
     code = asked if asked in {p.code for p in programmes} else None
-    gaps = recruiting_service.recruiting_gaps(db.session, current_app.config, code)
+    report = recruiting_service.latest_report(db.session, code)
     return render_template(
-        "coordination/recruiting.html", gaps=gaps, programmes=programmes, **recruiting_text.helpers()
+        "coordination/recruiting.html",
+        report=report,
+        gaps=report.gaps,
+        programme_code=code,
+        programmes=programmes,
+        **recruiting_text.helpers(),
     )

@@ -42,7 +42,7 @@ from webapp.models import (
 )
 from webapp.reasons import pair_refusal
 from webapp.rules import NO_CONSENT, NO_LOCATION, may_be_matched
-from webapp.services import audit, matches
+from webapp.services import audit, matches, recruiting
 from webapp.services.errors import Conflict, DomainError, NotFound
 
 logger = logging.getLogger(__name__)
@@ -253,8 +253,10 @@ def execute_run(session: Session, run_id: int, config: Mapping[str, Any]) -> Run
         data = convert.load_run_input(session, config, programme_code)
         progress.write(RunStage.SCOREN, 0)
         result = matcher.propose_matches(data.volunteers, data.residents, data.rules, progress=progress)
+        progress.write(RunStage.WERVING, None)
+        advice = _recruiting_advice(session, run_id, programme_code, data, result)
         progress.write(RunStage.OPSLAAN, None)
-        stored = _store_result(session, run_id, programme_code, data, result)
+        stored = _store_result(session, run_id, programme_code, data, result, advice)
     except RunLost:
         session.rollback()
         return None
@@ -276,8 +278,30 @@ def execute_run(session: Session, run_id: int, config: Mapping[str, Any]) -> Run
     return RunStatus.KLAAR
 
 
+def _recruiting_advice(
+    session: Session,
+    run_id: int,
+    programme_code: str | None,
+    data: convert.EngineInput,
+    result: matcher.MatchResult,
+) -> dict[str, Any]:
+    """Wie zoeken we? after this run (``webapp.services.recruiting``), as the run keeps it. Should it fail, the run's
+    proposals still count: the run keeps the failure and the page says so."""
+    try:
+        with session.begin_nested():
+            return recruiting.as_json(recruiting.gaps_after_run(session, data, result, programme_code))
+    except Exception:
+        logger.exception("match run %s: Wie zoeken we? could not be worked out", run_id)
+        return {"error": "onverwachte fout"}
+
+
 def _store_result(
-    session: Session, run_id: int, programme_code: str | None, data: convert.EngineInput, result: matcher.MatchResult
+    session: Session,
+    run_id: int,
+    programme_code: str | None,
+    data: convert.EngineInput,
+    result: matcher.MatchResult,
+    advice: dict[str, Any],
 ) -> bool:
     """Store a run's proposals and waiting residents and mark it done, in the caller's transaction; False (and
     nothing to commit) when the run was failed while the engine ran."""
@@ -343,6 +367,7 @@ def _store_result(
         finished_at=utcnow(),
         rules=convert.rules_as_json(data.rules, data.vog_valid_years),
         stats=figures,
+        recruiting=advice,
     )
     if done:
         run = session.get(MatchRun, run_id)

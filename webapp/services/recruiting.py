@@ -8,11 +8,14 @@ for, travelling as far as the current volunteers' median, of an age the programm
 resident asks for. ``matcher.evaluate_recruits`` then says exactly, per profile, how many more residents the
 optimal run would match with one such volunteer added, and which residents without any feasible volunteer would
 have one. Profiles are ranked by those two numbers (the best one per programme and area is listed); areas, part-days,
-languages and programmes by their best profile. Computed on request; nothing is stored and nothing is written.
+languages and programmes by their best profile. Each matching run's worker works this out for the waiting list it
+saw, with its own result (no second run), and stores it with the run (``match_runs.recruiting``, as
+:func:`as_json`); the page shows the latest (:func:`latest_report`).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import statistics
 import time
 from collections import defaultdict
@@ -26,7 +29,7 @@ from sqlalchemy.orm import Session
 
 import matcher
 from webapp import convert
-from webapp.models import Resident, utcnow
+from webapp.models import MatchRun, Resident, RunStatus, utcnow
 
 #: How many rows each list shows.
 TOP = 10
@@ -177,10 +180,27 @@ def _best_per_area(ranked: Iterable[ProfileGain]) -> tuple[ProfileGain, ...]:
 
 
 def recruiting_gaps(session: Session, config: Mapping[str, Any], programme_code: str | None = None) -> RecruitingGaps:
-    """Where one new volunteer would help most, from the waiting list as it is now (one programme, or all)."""
+    """Where one new volunteer would help most, from the waiting list as it is now (one programme, or all).
+
+    A whole run of the engine and then the profiles: over a region that takes longer than a web request may
+    (25,000 volunteers and 44,000 residents: about 30 s), so the pages show what each matching run's worker
+    stored (:func:`gaps_after_run`, :func:`latest_report`); this is for the command line, the benchmark and tests.
+    """
     started = time.perf_counter()
     data = convert.load_run_input(session, config, programme_code)
     baseline = matcher.propose_matches(data.volunteers, data.residents, data.rules)
+    return gaps_after_run(session, data, baseline, programme_code, started)
+
+
+def gaps_after_run(
+    session: Session,
+    data: convert.EngineInput,
+    baseline: matcher.MatchResult,
+    programme_code: str | None,
+    started: float | None = None,
+) -> RecruitingGaps:
+    """Wie zoeken we? for the waiting list a run saw (``data``) and the run's own result (``baseline``)."""
+    started = time.perf_counter() if started is None else started
     stuck_ids = {u.resident_id for u in baseline.unmatched if u.feasible_volunteers == 0}
     pc4_of: dict[Hashable, str] = (
         dict(session.execute(select(Resident.id, Resident.pc4).where(Resident.id.in_(stuck_ids))).all())
@@ -203,7 +223,9 @@ def recruiting_gaps(session: Session, config: Mapping[str, Any], programme_code:
             if recruit is not None:
                 recruits[profile] = recruit
 
-    report = matcher.evaluate_recruits(data.volunteers, data.residents, list(recruits.values()), data.rules)
+    report = matcher.evaluate_recruits(
+        data.volunteers, data.residents, list(recruits.values()), data.rules, baseline=baseline
+    )
     gains = [
         ProfileGain(profile, o.matched_gain, len(o.unblocked), len(o.feasible_waiting))
         for profile, o in zip(recruits, report.outcomes, strict=True)
@@ -230,3 +252,60 @@ def recruiting_gaps(session: Session, config: Mapping[str, Any], programme_code:
         programmes=_best_by(helpful, lambda p: (p.programme,), stuck, lambda r, pc4: (r.programme,)),
         seconds=time.perf_counter() - started,
     )
+
+
+# -- stored with the run ------------------------------------------------------------------------------------
+
+
+def as_json(gaps: RecruitingGaps) -> dict[str, Any]:
+    """The report as the run's ``recruiting`` column keeps it; :func:`from_json` reads it back."""
+    return dataclasses.asdict(gaps) | {"computed_at": gaps.computed_at.isoformat()}
+
+
+def _profile_gain(data: Mapping[str, Any]) -> ProfileGain:
+    profile = Profile(**(data["profile"] | {"slots": tuple(data["profile"]["slots"])}))
+    return ProfileGain(profile, data["matched_gain"], data["unblocked"], data["feasible_waiting"])
+
+
+def from_json(data: Mapping[str, Any]) -> RecruitingGaps:
+    def rows(name: str) -> tuple[GapRow, ...]:
+        return tuple(GapRow(row["key"], row["without_feasible"], _profile_gain(row["best"])) for row in data[name])
+
+    return RecruitingGaps(
+        **{name: data[name] for name in _FIGURES},
+        computed_at=datetime.fromisoformat(data["computed_at"]),
+        best_profiles=tuple(_profile_gain(gain) for gain in data["best_profiles"]),
+        areas=rows("areas"),
+        slots=rows("slots"),
+        languages=rows("languages"),
+        programmes=rows("programmes"),
+    )
+
+
+_FIGURES = tuple(
+    f.name
+    for f in dataclasses.fields(RecruitingGaps)
+    if f.name not in {"computed_at", "best_profiles", "areas", "slots", "languages", "programmes"}
+)
+
+
+@dataclass(frozen=True)
+class LatestReport:
+    """What the page shows: the newest finished run of the scope and its report (None: the run kept none)."""
+
+    run: MatchRun | None
+    gaps: RecruitingGaps | None
+    failed: bool  # the run's worker could not work it out
+    running: MatchRun | None  # a run of the scope queued or running now
+
+
+def latest_report(session: Session, programme_code: str | None) -> LatestReport:
+    """The report of the newest finished run over exactly this scope (one programme, or the whole list)."""
+    scope = MatchRun.programme_code.is_(None) if programme_code is None else MatchRun.programme_code == programme_code
+    newest = select(MatchRun).where(scope).order_by(MatchRun.started_at.desc(), MatchRun.id.desc()).limit(1)
+    run = session.scalar(newest.where(MatchRun.status == RunStatus.KLAAR))
+    running = session.scalar(newest.where(MatchRun.status.in_((RunStatus.WACHTRIJ, RunStatus.BEZIG))))
+    stored = run.recruiting if run is not None else None
+    failed = stored is not None and "error" in stored
+    gaps = from_json(stored) if stored is not None and not failed else None
+    return LatestReport(run, gaps, failed, running)
