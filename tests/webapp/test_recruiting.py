@@ -279,6 +279,18 @@ def test_before_any_run_the_page_says_where_it_comes_from(as_coordinator: FlaskC
     assert 'id="profiel-1"' not in html
 
 
+def test_a_programme_without_a_run_of_its_own_points_to_the_whole_list(
+    app: Flask, as_coordinator: FlaskClient, three_waiting_in_2284: None
+) -> None:
+    finished_run(app)
+
+    html = as_coordinator.get(URL, query_string={"programma": "buddy"}).text
+
+    assert "Er is nog geen koppelronde alleen voor dit programma geweest." in html
+    assert f'href="{URL}"' in html
+    assert 'id="profiel-1"' not in html
+
+
 def test_while_a_run_is_going_the_page_says_so(
     app: Flask, as_coordinator: FlaskClient, coordinator: User, three_waiting_in_2284: None
 ) -> None:
