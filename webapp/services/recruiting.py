@@ -183,8 +183,8 @@ def recruiting_gaps(session: Session, config: Mapping[str, Any], programme_code:
     """Where one new volunteer would help most, from the waiting list as it is now (one programme, or all).
 
     A whole run of the engine and then the profiles: over a region that takes longer than a web request may
-    (25,000 volunteers and 44,000 residents: about 30 s), so the pages show what each matching run's worker
-    stored (:func:`gaps_after_run`, :func:`latest_report`); this is for the command line, the benchmark and tests.
+    (25,000 volunteers and 44,000 residents: 38 s, cut off by gunicorn at 30 s), so the page shows what each
+    run's worker stored (:func:`gaps_after_run`, :func:`latest_report`); this is for the benchmark and tests.
     """
     started = time.perf_counter()
     data = convert.load_run_input(session, config, programme_code)
