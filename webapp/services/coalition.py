@@ -31,16 +31,15 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
-from webapp import catalogue
+from webapp import catalogue, convert
 from webapp.clock import local_date
 from webapp.disclosure import Place, for_viewers_all
 from webapp.enums import (
     CheckInTiming,
     ConsentPurpose,
     FigureKind,
-    IntakeOutcome,
     LonelinessCategory,
     MatchStatus,
     MeasurementMoment,
@@ -651,17 +650,10 @@ def _check_in_row(key: str, name: str, groups: Sequence[Any], r: int, total: boo
 
 
 def _free_volunteers(session: Session, settings: CoalitionSettings, today: date) -> list[Volunteer]:
-    """Volunteers with a free place who may be matched in at least one programme today."""
+    """Volunteers with a free place who may be matched in at least one programme today (the runs' candidates:
+    their programmes loaded in one query, which over 25,000 volunteers saves seconds)."""
     programmes = {p.code: p for p in session.scalars(select(Programme))}
-    candidates = session.scalars(
-        select(Volunteer)
-        .where(
-            Volunteer.stopped_at.is_(None),
-            Volunteer.intake_outcome == IntakeOutcome.GESCHIKT,
-            Volunteer.capacity > Volunteer.places_taken,
-        )
-        .options(selectinload(Volunteer.programmes), selectinload(Volunteer.consents))
-    ).all()
+    candidates = convert.candidate_volunteers(session)
     return [v for v in candidates if eligible_programmes(v, programmes, today, settings.vog_valid_years)]
 
 
