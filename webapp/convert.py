@@ -23,6 +23,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 import matcher
 from webapp.clock import local_today
+from webapp.database import cycle_collection_paused
 from webapp.models import (
     IntakeOutcome,
     Match,
@@ -341,21 +342,22 @@ def load_run_input(
     today = today or local_today()
     vog_valid_years = int(config["SAMEN_VOG_VALID_YEARS"])
     programmes_by_code = load_programmes(session)
-    volunteers = engine_volunteers(
-        candidate_volunteers(session, programme_code), programmes_by_code, today, vog_valid_years
-    )
-    residents = []
-    without_location = []
-    without_consent = []
-    for row, consents in _waiting_residents_and_consent(session, programme_code):
-        if not consents:
-            without_consent.append((row.id, max(0, (today - row.waiting_since).days)))
-            continue
-        converted = to_engine_resident(row, today)
-        if converted is None:
-            without_location.append((row.id, max(0, (today - row.waiting_since).days)))
-        else:
-            residents.append(converted)
+    with cycle_collection_paused():
+        volunteers = engine_volunteers(
+            candidate_volunteers(session, programme_code), programmes_by_code, today, vog_valid_years
+        )
+        residents = []
+        without_location = []
+        without_consent = []
+        for row, consents in _waiting_residents_and_consent(session, programme_code):
+            if not consents:
+                without_consent.append((row.id, max(0, (today - row.waiting_since).days)))
+                continue
+            converted = to_engine_resident(row, today)
+            if converted is None:
+                without_location.append((row.id, max(0, (today - row.waiting_since).days)))
+            else:
+                residents.append(converted)
     rules = match_rules(config, programmes_by_code, excluded_pairs(session, today=today))
     without_intake = select(func.count(Resident.id)).where(
         Resident.status == ResidentStatus.WACHTEND, Resident.intake_on.is_(None)

@@ -35,6 +35,7 @@ from sqlalchemy.orm import Session
 
 from webapp import catalogue, convert
 from webapp.clock import local_date
+from webapp.database import cycle_collection_paused
 from webapp.disclosure import Place, for_viewers_all
 from webapp.enums import (
     CheckInTiming,
@@ -653,8 +654,9 @@ def _free_volunteers(session: Session, settings: CoalitionSettings, today: date)
     """Volunteers with a free place who may be matched in at least one programme today (the runs' candidates:
     their programmes loaded in one query, which over 25,000 volunteers saves seconds)."""
     programmes = {p.code: p for p in session.scalars(select(Programme))}
-    candidates = convert.candidate_volunteers(session)
-    return [v for v in candidates if eligible_programmes(v, programmes, today, settings.vog_valid_years)]
+    with cycle_collection_paused():
+        candidates = convert.candidate_volunteers(session)
+        return [v for v in candidates if eligible_programmes(v, programmes, today, settings.vog_valid_years)]
 
 
 def capacity_by_area_table(volunteers: Sequence[Volunteer]) -> Table:
