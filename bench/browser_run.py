@@ -6,8 +6,9 @@ worker``; only the second factor is switched off, the demo accounts have none), 
 data plus the generated people spread over Haaglanden's postcode areas (``bench/run_path.py``; ``--database`` takes
 one filled before with ``python -m bench.run_path --region --load-only URL``), signs in as the demo coordinator,
 presses "Koppelronde starten" on /koppelen/ and reads the run page as it refreshes itself, until the proposals are
-there. It prints when the page first showed each stage (and its percentage), how long the finished page took to load,
-and what the worker wrote in the run's row. ``--screenshots`` keeps a phone-width picture of every stage seen and
+there, then follows the run's link to Wie zoeken we? (the advice the run's worker worked out). It prints when the
+page first showed each stage (and its percentage), how long the finished page and Wie zoeken we? took to load, and
+what the worker wrote in the run's row. ``--screenshots`` keeps a phone-width picture of every stage seen and
 the finished page at phone and desktop width. The default, 25,000 volunteers for 50,000 residents, is more than
 the 38,000 people who waited for a buddy in the whole country in 2020, and in one region instead of spread over
 the country: one large dense component, harder for the engine than the country's 400 towns.
@@ -88,9 +89,9 @@ def _stage_seen(page: Page) -> str | None:
     return stage if isinstance(stage, str) else None
 
 
-def drive(base: str, shots: Path | None) -> tuple[int, list[tuple[float, str]], float, float]:
-    """Sign in, start a run of the whole list, follow it. The run's id, the stages seen, seconds until done, and
-    seconds the finished page took to load."""
+def drive(base: str, shots: Path | None) -> tuple[int, list[tuple[float, str]], float, float, float]:
+    """Sign in, start a run of the whole list, follow it, open its Wie zoeken we?. The run's id, the stages seen,
+    seconds until done, and seconds the finished page and Wie zoeken we? took to load."""
     from playwright.sync_api import Error as PlaywrightError
     from playwright.sync_api import sync_playwright
 
@@ -139,8 +140,17 @@ def drive(base: str, shots: Path | None) -> tuple[int, list[tuple[float, str]], 
             page.screenshot(path=shots / "run-done-phone.png", full_page=False)
             page.set_viewport_size(DESKTOP)
             page.screenshot(path=shots / "run-done-desktop.png", full_page=False)
+        # The run's link to Wie zoeken we?: the advice this run's worker worked out, not computed in the request.
+        loading = time.perf_counter()
+        page.click("#wie-zoeken-we a")
+        recruiting_loading = time.perf_counter() - loading
+        made = page.locator("#berekend")
+        if made.count() == 0 or f"koppelronde {run_id} " not in made.inner_text():
+            raise BenchError(f"Wie zoeken we? does not show run {run_id}'s advice")
+        if shots:
+            page.screenshot(path=shots / "recruiting-desktop.png", full_page=False)
         browser.close()
-    return run_id, seen, done, finished_loading
+    return run_id, seen, done, finished_loading, recruiting_loading
 
 
 def run(url: str, redis_url: str, shots: Path | None, scratch: Path) -> int:
@@ -166,7 +176,7 @@ def run(url: str, redis_url: str, shots: Path | None, scratch: Path) -> int:
         with contextlib.ExitStack() as stack:
             server = stack.enter_context(gunicorn(factory, env, scratch / "gunicorn.log"))
             stack.enter_context(_process(worker, env, scratch / "worker.log"))
-            run_id, seen, done, finished_loading = drive(f"http://127.0.0.1:{server.port}", shots)
+            run_id, seen, done, finished_loading, recruiting_loading = drive(f"http://127.0.0.1:{server.port}", shots)
     finally:
         import redis
 
@@ -182,7 +192,10 @@ def run(url: str, redis_url: str, shots: Path | None, scratch: Path) -> int:
     engine.dispose()
     stats = stats or {}
     print(f"  the page showed (seconds after pressing the button): {', '.join(f'{s} {t:.1f}' for t, s in seen)}")
-    print(f"  finished page shown {done:.1f} s after pressing the button; loading it took {finished_loading:.2f} s")
+    print(
+        f"  finished page shown {done:.1f} s after pressing the button; loading it took {finished_loading:.2f} s, "
+        f"its Wie zoeken we? {recruiting_loading:.2f} s"
+    )
     print(
         f"  the run's row: {status}; {stats.get('volunteers', 0):,} volunteers, {stats.get('residents', 0):,} "
         f"residents; {stats.get('proposals', 0):,} proposals, {stats.get('waiting', 0):,} waiting; engine "
