@@ -29,6 +29,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bench.local_stack import CHROMIUM, CHROMIUM_ARGS, production_env
 from bench.run_path import load
 from bench.web_bench import BenchError, gunicorn, postgres_database
 
@@ -36,16 +37,6 @@ if TYPE_CHECKING:
     from playwright.sync_api import Page
 
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-    "--disable-quic",
-]
 COORDINATOR = ("coordinator@samen.test", "demo-coordinator-2026")
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
@@ -96,7 +87,7 @@ def drive(base: str, shots: Path | None) -> tuple[int, list[tuple[float, str]], 
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         page = browser.new_context(viewport=PHONE, locale="nl-NL").new_page()
         page.goto(f"{base}/inloggen")
         email, password = COORDINATOR
@@ -159,17 +150,7 @@ def run(url: str, redis_url: str, shots: Path | None, scratch: Path) -> int:
     from webapp.config import database_url
 
     prefix = f"samen-browser-run-{secrets.token_hex(4)}"
-    env = {
-        **os.environ,
-        "SAMEN_ENV": "production",
-        "SECRET_KEY": secrets.token_hex(32),
-        "DATABASE_URL": url,
-        "REDIS_URL": redis_url,
-        "RATELIMIT_STORAGE_URI": redis_url,
-        "SAMEN_RQ_QUEUE": prefix,
-        "SAMEN_REQUIRE_TWO_FACTOR": "0",
-        "SAMEN_LOG_FORMAT": "text",
-    }
+    env = production_env(url, redis_url, prefix, secrets.token_hex(32))
     factory = f"webapp:create_app({{'RATELIMIT_KEY_PREFIX': '{prefix}'}})"
     worker = [sys.executable, "-m", "flask", "--app", "webapp", "samen", "worker"]
     try:
@@ -213,7 +194,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--database", metavar="URL", help="a PostgreSQL database filled before (see above)")
     parser.add_argument("--screenshots", type=Path, metavar="DIR", help="keep screenshots of the run page here")
     args = parser.parse_args(argv)
-    if not Path(CHROMIUM).exists():
+    if not CHROMIUM.exists():
         print(f"{CHROMIUM} is missing (apt-get install chromium)")
         return 1
     admin_url = os.environ.get("BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")

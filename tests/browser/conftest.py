@@ -21,6 +21,7 @@ from flask import Flask
 from flask_migrate import upgrade
 from werkzeug.serving import make_server
 
+from bench.local_stack import CHROMIUM, CHROMIUM_ARGS
 from webapp import create_app
 from webapp.extensions import db
 from webapp.models import Organisation, OrganisationKind, Role, User
@@ -31,16 +32,6 @@ if TYPE_CHECKING:
 
 REQUIRE_ENV = "SAMEN_REQUIRE_BROWSER_TESTS"
 SCREENSHOT_ENV = "SAMEN_SCREENSHOT_DIR"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-    "--disable-quic",
-]
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from urllib.parse import urlencode
 import pytest
 import sqlalchemy as sa
 
+from bench.local_stack import production_env
 from tests.server.servers import free_port, wait_until_healthy
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -94,18 +95,7 @@ def production(tmp_path: Path) -> Iterator[dict[str, Any]]:
         connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
     url = sa.engine.make_url(database_url(admin_url)).set(database=name).render_as_string(hide_password=False)
     prefix = f"samen-test-{uuid.uuid4().hex}"
-    env = {
-        **os.environ,
-        "SAMEN_ENV": "production",
-        "SECRET_KEY": "scale-out-test-secret",
-        "DATABASE_URL": url,
-        "REDIS_URL": redis_url,
-        "RATELIMIT_STORAGE_URI": redis_url,
-        "SAMEN_RQ_QUEUE": prefix,
-        # The demo accounts have no second factor; everything else is as in production.
-        "SAMEN_REQUIRE_TWO_FACTOR": "0",
-        "SAMEN_LOG_FORMAT": "text",
-    }
+    env = production_env(url, redis_url, prefix, "scale-out-test-secret")
     try:
         for step in (["db", "upgrade"], ["samen", "seed-demo"]):
             done = subprocess.run([*FLASK, *step], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
