@@ -267,7 +267,7 @@ def candidate_volunteers(session: Session, programme_code: str | None = None) ->
 def _load_programmes_of(session: Session, volunteers: list[Volunteer], query: Select[Any]) -> None:
     """Fill each volunteer's ``programmes`` from one query of the link table: a selectinload would fetch every
     programme again for every volunteer (25,000 volunteers: 1.9 s against 0.2 s)."""
-    programmes = {p.code: p for p in session.scalars(select(Programme))}
+    programmes = load_programmes(session)
     chosen = query.with_only_columns(Volunteer.id).order_by(None)
     links = session.execute(
         select(volunteer_programmes.c.volunteer_id, volunteer_programmes.c.programme_code)
