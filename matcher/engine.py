@@ -21,6 +21,7 @@ from matcher.encoding import FloatArray, IntArray, Population, encode
 from matcher.explain import describe_pair, explain_unmatched
 from matcher.model import MatcherInputError, MatchResult, MatchRules, MatchStats, Proposal, Resident, Volunteer
 from matcher.pairs import evaluate_block
+from matcher.repair import reoptimise
 from matcher.solver import (
     SCORE_TOLERANCE,
     SOLVER_SIDES,
@@ -28,7 +29,8 @@ from matcher.solver import (
     Assignment,
     NotOptimal,
     SolverFailed,
-    dual_prices,
+    prices_of,
+    residual_distances,
     solve_assignment,
 )
 from matcher.validation import validate_residents, validate_rules, validate_volunteers
@@ -53,9 +55,16 @@ _NO_PAIRS: tuple[IntArray, IntArray, FloatArray, bool] = (
 
 
 def _improving_pairs(
-    pop: Population, graph: CandidateGraph, assignment: Assignment, per_resident: int, slack: float
+    pop: Population,
+    graph: CandidateGraph,
+    assignment: Assignment,
+    distance: FloatArray,
+    per_resident: int,
+    slack: float,
 ) -> tuple[IntArray, IntArray, FloatArray, bool]:
     """Left-out pairs that break the dual certificate, up to ``per_resident`` per resident.
+
+    ``distance`` is :func:`matcher.solver.residual_distances` of ``assignment``, which gives the dual prices.
 
     A left-out pair (r, v) could improve the assignment only if ``bonus + s > u[r] + p[v]``. Its
     score is at most the best left-out score of r and of v, so most pairs are cleared by those bounds
@@ -64,9 +73,7 @@ def _improving_pairs(
     Pairs that fall short of improving by less than ``slack`` come along (the next solve's prices may
     differ, and they would be found in the next round); the flag says whether any pair does improve.
     """
-    resident_price, volunteer_price = dual_prices(
-        assignment, pop.capacity, graph.resident, graph.volunteer, graph.score
-    )
+    resident_price, volunteer_price = prices_of(distance, pop.n_residents)
     # Pair (r, v) improves when s - p[v] > threshold[r] + slack; it is handed back when s - p[v] > threshold[r].
     threshold = resident_price - assignment.bonus + SCORE_TOLERANCE - slack
     suspects = np.flatnonzero(graph.resident_bound > threshold)
@@ -136,14 +143,14 @@ class _Solve:
         self.pop, self.graph, self.solver, self.side = pop, graph, solver, side
 
     def fresh(self) -> Assignment:
-        return self.again(None, 0)
+        return self.again(None, None)
 
     def fall_back(self) -> Assignment:
         """Solve the whole graph again with scipy, and keep to scipy for the rest of the run."""
         self.solver = "assignment"
         return self.fresh()
 
-    def again(self, previous: Assignment | None, first_new_edge: int) -> Assignment:
+    def again(self, previous: Assignment | None, redo_edges: IntArray | None) -> Assignment:
         graph = self.graph
         try:
             return solve_assignment(
@@ -153,12 +160,28 @@ class _Solve:
                 graph.volunteer,
                 graph.score,
                 previous,
-                first_new_edge,
+                redo_edges,
                 side=self.side,
                 solver=self.solver,
             )
         except SolverFailed:
             return self.fall_back()
+
+    def repair(self, previous: Assignment, distance: FloatArray, first_new_edge: int) -> tuple[Assignment, bool]:
+        """The optimum once pairs from ``first_new_edge`` on are added: ``previous`` re-optimised from its residual
+        distances (a few short searches), and the parts of the graph where that would cost more than a solve solved
+        again (all of them, should the distances not certify ``previous``). The flag says whether any part was
+        re-optimised."""
+        graph = self.graph
+        repaired = reoptimise(
+            previous, distance, self.pop.capacity, graph.resident, graph.volunteer, graph.score, first_new_edge
+        )
+        if repaired is None:
+            return self.again(previous, np.arange(first_new_edge, graph.size)), False
+        assignment, redo = repaired
+        if len(redo):
+            assignment = self.again(assignment, redo)
+        return assignment, len(redo) < graph.size - first_new_edge
 
 
 def propose_matches(
@@ -269,29 +292,35 @@ def propose_matches(
         progress("solving", None)
     solve = _Solve(pop, graph, solver, solver_side)
     assignment = solve.fresh()
+    repaired = False  # whether the assignment came from matcher.repair rather than from a solver
     rounds = 1
     # When every feasible pair was a candidate the solve is exact as it stands.
     while np.isfinite(graph.resident_bound).any():
         if progress is not None:
             progress("certificate", None)
         try:
-            extra_res, extra_vol, extra_score, improves = _improving_pairs(
-                pop, graph, assignment, candidates_per_resident, CERTIFICATE_SLACK
-            )
+            distance = residual_distances(assignment, pop.capacity, graph.resident, graph.volunteer, graph.score)
         except NotOptimal:
+            if repaired:
+                # The repair's prices drifted by more than rounding: the whole graph is solved again.
+                assignment, repaired = solve.fresh(), False
+                continue
             if solve.solver == "assignment":
                 raise
             # The flow rounds scores to whole multiples of 2^-40 (coarser for large runs); should that ever leave
             # an improving cycle the certificate can see, scipy's solve on the float scores settles it.
             assignment = solve.fall_back()
             continue
+        extra_res, extra_vol, extra_score, improves = _improving_pairs(
+            pop, graph, assignment, distance, candidates_per_resident, CERTIFICATE_SLACK
+        )
         if not improves:
             break
         first_new_edge = graph.size
         graph.resident = np.concatenate((graph.resident, extra_res))
         graph.volunteer = np.concatenate((graph.volunteer, extra_vol))
         graph.score = np.concatenate((graph.score, extra_score))
-        assignment = solve.again(assignment, first_new_edge)
+        assignment, repaired = solve.repair(assignment, distance, first_new_edge)
         rounds += 1
     solved = time.perf_counter()
 

@@ -178,16 +178,17 @@ def solve_assignment(
     volunteer: IntArray,
     score: FloatArray,
     previous: Assignment | None = None,
-    first_new_edge: int = 0,
+    redo_edges: IntArray | None = None,
     side: str = "auto",
     solver: str = "flow",
 ) -> Assignment:
     """The best assignment using the given candidate pairs only.
 
-    Connected components of the candidate graph are independent problems. With ``previous`` (the
-    solution before pairs from ``first_new_edge`` on were added), only the components that the new
-    pairs touch are solved again. ``solver`` picks the solver (see :data:`SOLVERS`) and ``side`` scipy's
-    rows (see :data:`SOLVER_SIDES`). The flow raises :class:`SolverFailed` when it finds no optimum.
+    Connected components of the candidate graph are independent problems. With ``previous`` and
+    ``redo_edges`` (pairs added or changed since ``previous`` was optimal), only the components of those
+    pairs are solved again; the others keep ``previous``'s pairs. ``solver`` picks the solver (see
+    :data:`SOLVERS`) and ``side`` scipy's rows (see :data:`SOLVER_SIDES`). The flow raises
+    :class:`SolverFailed` when it finds no optimum.
     """
     if side not in SOLVER_SIDES:
         raise ValueError(f"side must be one of {SOLVER_SIDES}, got {side!r}")
@@ -205,11 +206,11 @@ def solve_assignment(
     )
     n_components, label = connected_components(graph, directed=False)
     edge_component = label[resident]
-    if previous is None:
+    if previous is None or redo_edges is None:
         redo = np.ones(len(resident), dtype=bool)
     else:
         dirty = np.zeros(n_components, dtype=bool)
-        dirty[edge_component[first_new_edge:]] = True
+        dirty[edge_component[redo_edges]] = True
         redo = dirty[edge_component]
         keep = ~dirty[label[:n_residents]]
         matched_edge[keep] = previous.matched_edge[keep]
@@ -293,13 +294,17 @@ def _shortest_distances(
     raise NotOptimal("the residual network has a negative cycle: the assignment was not optimal")
 
 
-def dual_prices(
+def residual_distances(
     assignment: Assignment, capacity: IntArray, resident: IntArray, volunteer: IntArray, score: FloatArray
-) -> tuple[FloatArray, FloatArray]:
-    """Dual prices (u per resident, p per volunteer) that certify ``assignment`` on its pairs.
+) -> FloatArray:
+    """Shortest distances from ``t`` in the residual network of ``assignment`` on its pairs.
 
-    They satisfy ``u[r] + p[v] >= bonus + score`` on every candidate pair (up to rounding), with
-    ``u, p >= 0`` and ``p[v] == 0`` for a volunteer with room left.
+    Nodes are the residents, then the volunteers, then ``t``, which supplies each resident and takes each
+    volunteer's units (source and sink in one). A pair's arc costs ``-(bonus + score)`` from resident to volunteer,
+    or the opposite back from volunteer to resident where the pair is matched; the arcs to and from ``t`` cost
+    nothing. Raises :class:`NotOptimal` when the network has a negative cycle, that is when the assignment is not
+    optimal on its pairs. As node potentials the distances leave every arc a reduced cost of at least 0, which is
+    where :mod:`matcher.repair` starts from.
     """
     matched_edge = assignment.matched_edge
     n_res, n_vol = len(matched_edge), len(capacity)
@@ -324,8 +329,25 @@ def dual_prices(
     ))  # fmt: skip
     cost = np.concatenate((-weight[~used], weight[used], np.zeros(len(tail) - len(resident))))
     tolerance = 1e-13 * (assignment.bonus + 2.0)
-    distance = _shortest_distances(sink + 1, sink, tail.astype(np.int64), head.astype(np.int64), cost, tolerance)
-    resident_price = distance[:n_res]
+    return _shortest_distances(sink + 1, sink, tail.astype(np.int64), head.astype(np.int64), cost, tolerance)
+
+
+def prices_of(distance: FloatArray, n_residents: int) -> tuple[FloatArray, FloatArray]:
+    """Dual prices (u per resident, p per volunteer) from :func:`residual_distances`.
+
+    They satisfy ``u[r] + p[v] >= bonus + score`` on every candidate pair (up to rounding), with
+    ``u, p >= 0`` and ``p[v] == 0`` for a volunteer with room left.
+    """
+    resident_price = distance[:n_residents]
     # A volunteer the network never reaches has no candidate pair; its price is 0.
-    volunteer_price = np.maximum(0.0, -distance[n_res:sink])
+    volunteer_price = np.maximum(0.0, -distance[n_residents:-1])
     return resident_price, volunteer_price
+
+
+def dual_prices(
+    assignment: Assignment, capacity: IntArray, resident: IntArray, volunteer: IntArray, score: FloatArray
+) -> tuple[FloatArray, FloatArray]:
+    """Dual prices (u per resident, p per volunteer) that certify ``assignment`` on its pairs (see
+    :func:`prices_of`)."""
+    distance = residual_distances(assignment, capacity, resident, volunteer, score)
+    return prices_of(distance, len(assignment.matched_edge))
