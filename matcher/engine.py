@@ -201,7 +201,8 @@ def propose_matches(
     volunteer at most ``capacity`` residents) the result matches as many residents as possible and,
     among those, has the highest total score. It is exactly optimal: the solver works on each
     resident's best ``candidates_per_resident`` pairs and an LP-duality certificate proves that no
-    other feasible pair could improve it (pairs that could are added and the solve repeated).
+    other feasible pair could improve it (pairs that could are added and the assignment re-optimised,
+    see :mod:`matcher.repair`).
 
     Parameters
     ----------
