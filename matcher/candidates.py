@@ -378,14 +378,13 @@ def build_candidates(
     per_column = int(wanted.max(initial=0)) + 1 if keeps_volunteer_lists else 1
     judge = PairJudge(pop)
 
-    blocks = [
-        (programme, group_rows, group_cols)
-        for programme in range(len(pop.programmes))
-        for group_rows, group_cols in groups_within_reach(
-            pop, _scored_residents(pop, programme), eligible_volunteers(pop, programme)
-        )
-    ]
-    thread_count = max(1, min(scoring_threads() if threads is None else threads, len(blocks)))
+    def blocks() -> Iterator[tuple[int, IntArray, IntArray]]:
+        for programme in range(len(pop.programmes)):
+            rows, cols = _scored_residents(pop, programme), eligible_volunteers(pop, programme)
+            for group_rows, group_cols in groups_within_reach(pop, rows, cols):
+                yield programme, group_rows, group_cols
+
+    thread_count = max(1, scoring_threads() if threads is None else threads)
     shares = [_VolunteerLists.empty(n_vol, per_column) for _ in range(thread_count)]
     idle: queue.SimpleQueue[_VolunteerLists] = queue.SimpleQueue()
     for share in shares:
@@ -403,12 +402,18 @@ def build_candidates(
 
     progress = _Progress(max(1, int(pop.resident_age_ok.sum())), on_scored)
     if thread_count == 1:
-        for block in blocks:
+        for block in blocks():
             progress.add(judge_in_thread(*block))
     else:
         with ThreadPoolExecutor(thread_count, thread_name_prefix="samen-scoring") as pool:
-            futures = [pool.submit(judge_in_thread, *block) for block in blocks]
+            # Each block goes to the threads as soon as it is cut out: the first are judged while the tree is still
+            # being asked for the rest.
+            futures = []
             try:
+                for block in blocks():
+                    futures.append(pool.submit(judge_in_thread, *block))
+                    while futures and futures[0].done():
+                        progress.add(futures.pop(0).result())
                 for future in as_completed(futures):
                     progress.add(future.result())
             except BaseException:

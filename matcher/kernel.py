@@ -171,6 +171,30 @@ def judge_block(
     counting = reasons.shape[0] > 0
     feasible_score = np.empty(n_cols)
     feasible_col = np.empty(n_cols, dtype=np.int64)
+    # The block's volunteers gathered side by side once: each row then reads them in order, not a dozen scattered
+    # arrays per pair.
+    col_x, col_y, col_z = np.empty(n_cols), np.empty(n_cols), np.empty(n_cols)
+    col_lo_sq, col_hi_sq, col_reach_km = np.empty(n_cols), np.empty(n_cols), np.empty(n_cols)
+    col_slot_inverse, col_interest_inverse = np.empty(n_cols), np.empty(n_cols)
+    col_slots = np.empty((n_cols, vol_slots.shape[1]), dtype=vol_slots.dtype)
+    col_interests = np.empty((n_cols, vol_interests.shape[1]), dtype=vol_interests.dtype)
+    col_languages = np.empty((n_cols, vol_languages.shape[1]), dtype=vol_languages.dtype)
+    col_language_count = np.empty(n_cols, dtype=vol_language_count.dtype)
+    col_gender = np.empty(n_cols, dtype=vol_gender.dtype)
+    col_open = np.empty(n_cols, dtype=np.bool_)  # fits the programme's age rule and has room
+    col_age_ok = np.empty(n_cols, dtype=np.bool_)
+    for b in range(n_cols):
+        v = cols[b]
+        col_x[b], col_y[b], col_z[b] = vol_xyz[v, 0], vol_xyz[v, 1], vol_xyz[v, 2]
+        col_lo_sq[b], col_hi_sq[b], col_reach_km[b] = vol_limit_lo_sq[v], vol_limit_hi_sq[v], vol_reach_km[v]
+        col_slot_inverse[b], col_interest_inverse[b] = vol_slot_inverse[v], vol_interest_inverse[v]
+        col_slots[b] = vol_slots[v]
+        col_interests[b] = vol_interests[v]
+        col_languages[b] = vol_languages[v]
+        col_language_count[b] = vol_language_count[v]
+        col_gender[b] = vol_gender[v]
+        col_age_ok[b] = vol_age_ok[v]
+        col_open[b] = vol_has_room[v]
     for a in range(len(rows)):
         r = rows[a]
         x, y, z = res_xyz[r, 0], res_xyz[r, 1], res_xyz[r, 2]
@@ -183,23 +207,23 @@ def judge_block(
             code, score = 0, 0.0
             while True:  # one pass, left at the first rule that fails: its code is the pair's verdict
                 # evaluate_block's chord: squares of the coordinate differences, summed in axis order.
-                dx = x - vol_xyz[v, 0]
+                dx = x - col_x[b]
                 chord_sq = dx * dx
-                dy = y - vol_xyz[v, 1]
+                dy = y - col_y[b]
                 chord_sq += dy * dy
-                dz = z - vol_xyz[v, 2]
+                dz = z - col_z[b]
                 chord_sq += dz * dz
                 # In chord space first: a pair clearly inside or outside its travel limit needs no arcsine, and the
                 # arcsine of the clearly infeasible is never taken. Only those close to the limit get the exact
                 # verdict here; evaluate_block's own (share, then haversine on the limit itself) decides them.
-                limit_lo_sq = min(res_limit_lo_sq[r], vol_limit_lo_sq[v])
+                limit_lo_sq = min(res_limit_lo_sq[r], col_lo_sq[b])
                 near_limit = chord_sq >= limit_lo_sq
                 share = 0.0
                 if near_limit:
-                    if chord_sq > min(res_limit_hi_sq[r], vol_limit_hi_sq[v]):
+                    if chord_sq > min(res_limit_hi_sq[r], col_hi_sq[b]):
                         code = _DISTANCE
                         break
-                    limit = min(res_reach_km[r], vol_reach_km[v])
+                    limit = min(res_reach_km[r], col_reach_km[b])
                     share = _km_of_chord(chord_sq) / limit
                     if share > 1.0 + EDGE_TOLERANCE:
                         code = _DISTANCE
@@ -210,40 +234,40 @@ def judge_block(
                             code = _DISTANCE
                             break
                         share = distance / limit
-                common_slots = _shared(res_slots, vol_slots, r, v)
+                common_slots = _shared(res_slots, col_slots, r, b)
                 if common_slots < min_common_slots:
                     code = _AVAILABILITY
                     break
                 if (
                     require_common_language
                     and res_language_count[r] != 0
-                    and vol_language_count[v] != 0
-                    and _shared(res_languages, vol_languages, r, v) == 0
+                    and col_language_count[b] != 0
+                    and _shared(res_languages, col_languages, r, b) == 0
                 ):
                     code = _LANGUAGE
                     break
-                if preference != NO_PREFERENCE and vol_gender[v] != preference:
+                if preference != NO_PREFERENCE and col_gender[b] != preference:
                     code = _GENDER
                     break
-                if not (row_age_ok and vol_age_ok[v]):
+                if not (row_age_ok and col_age_ok[b]):
                     code = _AGE
                     break
                 if has_excluded and excluded[a, b]:
                     code = _EXCLUDED
                     break
-                if not vol_has_room[v]:
+                if not col_open[b]:
                     code = _CAPACITY
                     break
                 if counting and min_score <= 0.0:
                     break  # every score is >= 0
                 if not near_limit:
-                    share = _km_of_chord(chord_sq) / min(res_reach_km[r], vol_reach_km[v])
+                    share = _km_of_chord(chord_sq) / min(res_reach_km[r], col_reach_km[b])
                 score = (1.0 - share) * weights[0]
-                part = max(res_interest_inverse[r], vol_interest_inverse[v]) * _shared(
-                    res_interests, vol_interests, r, v
+                part = max(res_interest_inverse[r], col_interest_inverse[b]) * _shared(
+                    res_interests, col_interests, r, b
                 )
                 score += part * weights[1]
-                part = max(res_slot_inverse[r], vol_slot_inverse[v]) * common_slots
+                part = max(res_slot_inverse[r], col_slot_inverse[b]) * common_slots
                 score += part * weights[2]
                 score += wait_part
                 if not score >= min_score:
