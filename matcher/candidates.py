@@ -51,6 +51,9 @@ class CandidateGraph:
     feasible_count: IntArray  # feasible volunteers per resident, kept or not
     resident_bound: FloatArray  # best score of a feasible pair left out, per resident (-inf: none)
     volunteer_bound: FloatArray  # the same per volunteer
+    #: The blocks judged: (programme, residents, the eligible volunteers within their reach); the certificate
+    #: scores its suspects within them again instead of asking the tree for them once more.
+    blocks: list[tuple[int, IntArray, IntArray]]
 
     @property
     def size(self) -> int:
@@ -378,10 +381,13 @@ def build_candidates(
     per_column = int(wanted.max(initial=0)) + 1 if keeps_volunteer_lists else 1
     judge = PairJudge(pop)
 
+    judged: list[tuple[int, IntArray, IntArray]] = []
+
     def blocks() -> Iterator[tuple[int, IntArray, IntArray]]:
         for programme in range(len(pop.programmes)):
             rows, cols = _scored_residents(pop, programme), eligible_volunteers(pop, programme)
             for group_rows, group_cols in groups_within_reach(pop, rows, cols):
+                judged.append((programme, group_rows, group_cols))
                 yield programme, group_rows, group_cols
 
     thread_count = max(1, scoring_threads() if threads is None else threads)
@@ -451,4 +457,5 @@ def build_candidates(
         feasible_count=feasible_count,
         resident_bound=resident_bound,
         volunteer_bound=volunteer_bound,
+        blocks=judged,
     )

@@ -7,14 +7,13 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
+import numpy.typing as npt
 
 from matcher.candidates import (
     DEFAULT_CANDIDATES_PER_RESIDENT,
     CandidateGraph,
     PairJudge,
     build_candidates,
-    eligible_volunteers,
-    groups_within_reach,
     scoring_threads,
 )
 from matcher.encoding import FloatArray, IntArray, Population, encode
@@ -54,6 +53,29 @@ _NO_PAIRS: tuple[IntArray, IntArray, FloatArray, bool] = (
 )
 
 
+def _could_improve(
+    resident_bound: FloatArray, threshold: FloatArray, room: FloatArray, minus_price: FloatArray
+) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
+    """Which rows and which columns have a pair whose bound could improve: ``min(rb[i], vb[j]) - p[j] > t[i]``, that
+    is ``rb[i] - p[j] > t[i]`` and ``room[j] = vb[j] - p[j] > t[i]``, found by sorting instead of a block of pairs.
+
+    A row could if, among the columns with room above its threshold, the largest ``-p`` exceeds ``t - rb``; a column
+    could if, among the rows with a threshold below its room, the smallest ``t - rb`` is below its ``-p``. The
+    thresholds are finite.
+    """
+    by_room = np.argsort(-room, kind="stable")
+    # Columns sorted by room, best first; the largest -p among the first k of them.
+    best_minus_price = np.maximum.accumulate(minus_price[by_room])
+    with_room = np.searchsorted(-room[by_room], -threshold, side="left")  # columns with room > threshold
+    need = threshold - resident_bound
+    rows = (with_room > 0) & (best_minus_price[np.maximum(with_room - 1, 0)] > need)
+    by_threshold = np.argsort(threshold, kind="stable")
+    least_need = np.minimum.accumulate(need[by_threshold])
+    below = np.searchsorted(threshold[by_threshold], room, side="left")  # rows with threshold < room
+    cols = (below > 0) & (least_need[np.maximum(below - 1, 0)] < minus_price)
+    return rows, cols
+
+
 def _improving_pairs(
     pop: Population,
     graph: CandidateGraph,
@@ -77,7 +99,7 @@ def _improving_pairs(
     # Pair (r, v) improves when s - p[v] > threshold[r] + slack; it is handed back when s - p[v] > threshold[r].
     threshold = resident_price - assignment.bonus + SCORE_TOLERANCE - slack
     suspects = np.flatnonzero(graph.resident_bound > threshold)
-    volunteer_room = graph.volunteer_bound - volunteer_price
+    room = graph.volunteer_bound - volunteer_price
     kept_keys = np.sort(graph.resident * pop.n_volunteers + graph.volunteer)
     judge = PairJudge(pop)
 
@@ -86,9 +108,9 @@ def _improving_pairs(
     ) -> tuple[IntArray, IntArray, FloatArray, bool]:
         # A left-out pair scores at most the bounds of its resident and of its volunteer: scoring only the
         # residents and volunteers of pairs whose bound could improve skips nearly all of a scarce run.
-        bound = np.minimum(graph.resident_bound[group_rows][:, None], graph.volunteer_bound[group_cols][None, :])
-        could_improve = bound - volunteer_price[group_cols][None, :] > threshold[group_rows][:, None]
-        rows_that_could, cols_that_could = could_improve.any(axis=1), could_improve.any(axis=0)
+        rows_that_could, cols_that_could = _could_improve(
+            graph.resident_bound[group_rows], threshold[group_rows], room[group_cols], -volunteer_price[group_cols]
+        )
         if not rows_that_could.any():
             return _NO_PAIRS
         block_rows, block_cols = group_rows[rows_that_could], group_cols[cols_that_could]
@@ -113,14 +135,16 @@ def _improving_pairs(
         return block_rows[hit_rows], block_cols[hit_cols], block_score[hit_rows, hit_cols], improves
 
     def groups() -> Iterator[tuple[int, IntArray, IntArray]]:
-        for programme in range(len(pop.programmes)):
-            rows = suspects[pop.resident_programme[suspects] == programme]
+        # A suspect's feasible pairs all lie in the block it was judged in (every eligible volunteer within reach).
+        is_suspect = np.zeros(pop.n_residents, dtype=bool)
+        is_suspect[suspects] = True
+        for programme, block_rows, block_cols in graph.blocks:
+            rows = block_rows[is_suspect[block_rows]]
             if len(rows) == 0:
                 continue
-            cols = eligible_volunteers(pop, programme)
-            cols = cols[volunteer_room[cols] > threshold[rows].min()]
-            for group_rows, group_cols in groups_within_reach(pop, rows, cols):
-                yield programme, group_rows, group_cols
+            cols = block_cols[room[block_cols] > threshold[rows].min()]
+            if len(cols):
+                yield programme, rows, cols
 
     # Groups are checked by the scoring threads (the kernel and numpy's loops let go of the GIL); the pairs are
     # gathered in the groups' order, so the result does not depend on which thread finished first.

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from matcher.candidates import build_candidates, residents_asking
 from matcher.encoding import Population, encode
-from matcher.engine import _improving_pairs
+from matcher.engine import _could_improve, _improving_pairs
 from matcher.pairs import evaluate_block
 from matcher.solver import SCORE_TOLERANCE, dual_prices, residual_distances, solve_assignment
 from matcher.validation import validate_residents, validate_rules, validate_volunteers
@@ -62,3 +62,24 @@ def test_the_bounds_clear_no_pair_that_breaks_the_certificate(instance: Instance
     found = set(zip(found_res.tolist(), found_vol.tolist(), strict=True))
     assert len(found) == len(found_res)
     assert found == _every_breaking_pair(pop, kept, threshold, volunteer_price)
+
+
+_bounds = st.lists(st.sampled_from([-np.inf, -1.0, 0.0, 0.25, 0.5, 1.0, 3.0]), min_size=1, max_size=12)
+
+
+@given(_bounds, _bounds, _bounds, _bounds)
+def test_the_sorted_filter_finds_the_rows_and_columns_a_block_of_bounds_would(
+    resident_bound: list[float], threshold: list[float], volunteer_bound: list[float], price: list[float]
+) -> None:
+    rows = min(len(resident_bound), len(threshold))
+    cols = min(len(volunteer_bound), len(price))
+    # Thresholds are finite: a resident's price is a distance in the residual network, which reaches every resident.
+    rb, t = np.array(resident_bound[:rows]), np.nan_to_num(np.array(threshold[:rows]), neginf=-5.0)
+    vb, p = np.array(volunteer_bound[:cols]), np.abs(np.array(price[:cols]))
+    p[~np.isfinite(p)] = 0.0
+
+    could_rows, could_cols = _could_improve(rb, t, vb - p, -p)
+
+    block = np.minimum(rb[:, None], vb[None, :]) - p[None, :] > t[:, None]
+    assert could_rows.tolist() == block.any(axis=1).tolist()
+    assert could_cols.tolist() == block.any(axis=0).tolist()
