@@ -354,7 +354,7 @@ def propose_matches(
         describe_pair(volunteer_list[int(graph.volunteer[edge])], resident_list[row], pop, float(graph.score[edge]))
         for row, edge in zip(matched_rows.tolist(), assignment.matched_edge[matched_rows].tolist(), strict=True)
     )
-    unmatched = explain_unmatched(pop, np.flatnonzero(assignment.matched_edge < 0), resident_list)
+    unmatched = explain_unmatched(pop, np.flatnonzero(assignment.matched_edge < 0), resident_list, graph.blocks)
     finished = time.perf_counter()
     stats = MatchStats(
         volunteers=pop.n_volunteers,

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from matcher.candidates import PairJudge, groups_within_reach
+from matcher.candidates import PairJudge, eligible_volunteers, groups_within_reach
 from matcher.encoding import IntArray, Population, haversine_km
 from matcher.kernel import RULE_ORDER
 from matcher.model import (
@@ -63,15 +63,30 @@ BLOCKED_REASONS = tuple(ReasonCode.blocked_by(rule) for rule in RULE_ORDER)
 
 
 def explain_unmatched(
-    pop: Population, unmatched_rows: IntArray, residents: Sequence[Resident]
+    pop: Population,
+    unmatched_rows: IntArray,
+    residents: Sequence[Resident],
+    blocks: Sequence[tuple[int, IntArray, IntArray]] = (),
 ) -> tuple[UnmatchedResident, ...]:
-    """Per unmatched resident: how many volunteers each rule blocked, and how many feasible ones went elsewhere."""
+    """Per unmatched resident: how many volunteers each rule blocked, and how many feasible ones went elsewhere.
+
+    ``blocks`` are the candidate pass's (:attr:`matcher.candidates.CandidateGraph.blocks`): a resident judged in one
+    is counted there against the eligible volunteers within its reach, and only against the other volunteers who offer
+    its programme (no room, or outside its age rule) here; the others are counted from scratch.
+    """
     n_rules = len(RULE_ORDER)
     judge = PairJudge(pop)
     # counts[i, 0] feasible volunteers, counts[i, c] volunteers whose first failing rule is rule c.
     counts = np.zeros((pop.n_residents, n_rules + 1), dtype=np.int64)
     programme_col = 1 + RULE_ORDER.index(Rule.PROGRAMME)
     distance_col = 1 + RULE_ORDER.index(Rule.DISTANCE)
+    is_unmatched = np.zeros(pop.n_residents, dtype=bool)
+    is_unmatched[unmatched_rows] = True
+
+    def count(programme: int, rows: IntArray, cols: IntArray) -> None:
+        counts[rows, distance_col] -= len(cols)  # judged below, so not (yet) blocked by distance
+        counts[rows] += judge.count_reasons(programme, rows, cols)
+
     for programme in range(len(pop.programmes)):
         rows = unmatched_rows[pop.resident_programme[unmatched_rows] == programme]
         if len(rows) == 0:
@@ -79,9 +94,20 @@ def explain_unmatched(
         offering = np.flatnonzero(pop.volunteer_offers[:, programme]).astype(np.int64)
         counts[rows, programme_col] = pop.n_volunteers - len(offering)
         counts[rows, distance_col] = len(offering)  # until a block shows them within reach
-        for group_rows, group_cols in groups_within_reach(pop, rows, offering):
-            counts[group_rows, distance_col] -= len(group_cols)
-            counts[group_rows] += judge.count_reasons(programme, group_rows, group_cols)
+        in_block = np.zeros(pop.n_residents, dtype=bool)
+        for block_programme, block_rows, block_cols in blocks:
+            if block_programme != programme:
+                continue
+            group_rows = block_rows[is_unmatched[block_rows]]
+            in_block[group_rows] = True
+            if len(group_rows):
+                count(programme, group_rows, block_cols)
+        counted, rest = rows[in_block[rows]], rows[~in_block[rows]]
+        others = np.setdiff1d(offering, eligible_volunteers(pop, programme))
+        for group_rows, group_cols in groups_within_reach(pop, counted, others):
+            count(programme, group_rows, group_cols)
+        for group_rows, group_cols in groups_within_reach(pop, rest, offering):
+            count(programme, group_rows, group_cols)
 
     explained = []
     for row, (feasible, *blocked_counts) in zip(unmatched_rows.tolist(), counts[unmatched_rows].tolist(), strict=True):
