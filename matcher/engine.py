@@ -28,6 +28,8 @@ from matcher.solver import (
     Assignment,
     NotOptimal,
     SolverFailed,
+    certificate_potentials,
+    potentials_certify,
     prices_of,
     residual_distances,
     solve_assignment,
@@ -80,13 +82,14 @@ def _improving_pairs(
     pop: Population,
     graph: CandidateGraph,
     assignment: Assignment,
-    distance: FloatArray,
+    potential: FloatArray,
     per_resident: int,
     slack: float,
 ) -> tuple[IntArray, IntArray, FloatArray, bool]:
     """Left-out pairs that break the dual certificate, up to ``per_resident`` per resident.
 
-    ``distance`` is :func:`matcher.solver.residual_distances` of ``assignment``, which gives the dual prices.
+    ``potential`` certifies ``assignment`` on its pairs (:func:`matcher.solver.certificate_potentials`, or what a
+    repair left) and gives the dual prices.
 
     A left-out pair (r, v) could improve the assignment only if ``bonus + s > u[r] + p[v]``. Its
     score is at most the best left-out score of r and of v, so most pairs are cleared by those bounds
@@ -95,7 +98,7 @@ def _improving_pairs(
     Pairs that fall short of improving by less than ``slack`` come along (the next solve's prices may
     differ, and they would be found in the next round); the flag says whether any pair does improve.
     """
-    resident_price, volunteer_price = prices_of(distance, pop.n_residents)
+    resident_price, volunteer_price = prices_of(potential, pop.n_residents)
     # Pair (r, v) improves when s - p[v] > threshold[r] + slack; it is handed back when s - p[v] > threshold[r].
     threshold = resident_price - assignment.bonus + SCORE_TOLERANCE - slack
     suspects = np.flatnonzero(graph.resident_bound > threshold)
@@ -191,21 +194,27 @@ class _Solve:
         except SolverFailed:
             return self.fall_back()
 
-    def repair(self, previous: Assignment, distance: FloatArray, first_new_edge: int) -> tuple[Assignment, bool]:
-        """The optimum once pairs from ``first_new_edge`` on are added: ``previous`` re-optimised from its residual
-        distances (a few short searches), and the parts of the graph where that would cost more than a solve solved
-        again (all of them, should the distances not certify ``previous``). The flag says whether any part was
-        re-optimised."""
+    def repair(
+        self, previous: Assignment, potential: FloatArray, first_new_edge: int
+    ) -> tuple[Assignment, bool, FloatArray | None]:
+        """The optimum once pairs from ``first_new_edge`` on are added: ``previous`` re-optimised from the potentials
+        that certify it (a few short searches), and the parts of the graph where that would cost more than a solve
+        solved again (all of them, should the potentials not certify ``previous``). Also whether any part was
+        re-optimised, and, when all were and the result checks out, potentials that certify it."""
         graph = self.graph
         repaired = reoptimise(
-            previous, distance, self.pop.capacity, graph.resident, graph.volunteer, graph.score, first_new_edge
+            previous, potential, self.pop.capacity, graph.resident, graph.volunteer, graph.score, first_new_edge
         )
         if repaired is None:
-            return self.again(previous, np.arange(first_new_edge, graph.size)), False
-        assignment, redo = repaired
-        if len(redo):
-            assignment = self.again(assignment, redo)
-        return assignment, len(redo) < graph.size - first_new_edge
+            return self.again(previous, np.arange(first_new_edge, graph.size)), False, None
+        if len(repaired.redo_edges):
+            return self.again(repaired.assignment, repaired.redo_edges), True, None
+        certifying = repaired.potential
+        if certifying is not None and not potentials_certify(
+            repaired.assignment, self.pop.capacity, graph.resident, graph.volunteer, graph.score, certifying
+        ):
+            certifying = None
+        return repaired.assignment, True, certifying
 
 
 def propose_matches(
@@ -318,26 +327,29 @@ def propose_matches(
     solve = _Solve(pop, graph, solver, solver_side)
     assignment = solve.fresh()
     repaired = False  # whether the assignment came from matcher.repair rather than from a solver
+    potential: FloatArray | None = None  # potentials that certify the assignment, when a repair left them
     rounds = 1
     # When every feasible pair was a candidate the solve is exact as it stands.
     while np.isfinite(graph.resident_bound).any():
         if progress is not None:
             progress("certificate", None)
-        try:
-            distance = residual_distances(assignment, pop.capacity, graph.resident, graph.volunteer, graph.score)
-        except NotOptimal:
-            if repaired:
-                # The repair's prices drifted by more than rounding: the whole graph is solved again.
-                assignment, repaired = solve.fresh(), False
+        if potential is None:
+            try:
+                distance = residual_distances(assignment, pop.capacity, graph.resident, graph.volunteer, graph.score)
+            except NotOptimal:
+                if repaired:
+                    # The repair's prices drifted by more than rounding: the whole graph is solved again.
+                    assignment, repaired = solve.fresh(), False
+                    continue
+                if solve.solver == "assignment":
+                    raise
+                # The flow rounds scores to whole multiples of 2^-40 (coarser for large runs); should that ever leave
+                # an improving cycle the certificate can see, scipy's solve on the float scores settles it.
+                assignment = solve.fall_back()
                 continue
-            if solve.solver == "assignment":
-                raise
-            # The flow rounds scores to whole multiples of 2^-40 (coarser for large runs); should that ever leave
-            # an improving cycle the certificate can see, scipy's solve on the float scores settles it.
-            assignment = solve.fall_back()
-            continue
+            potential = certificate_potentials(distance, pop.n_residents)
         extra_res, extra_vol, extra_score, improves = _improving_pairs(
-            pop, graph, assignment, distance, candidates_per_resident, CERTIFICATE_SLACK
+            pop, graph, assignment, potential, candidates_per_resident, CERTIFICATE_SLACK
         )
         if not improves:
             break
@@ -345,7 +357,7 @@ def propose_matches(
         graph.resident = np.concatenate((graph.resident, extra_res))
         graph.volunteer = np.concatenate((graph.volunteer, extra_vol))
         graph.score = np.concatenate((graph.score, extra_score))
-        assignment, repaired = solve.repair(assignment, distance, first_new_edge)
+        assignment, repaired, potential = solve.repair(assignment, potential, first_new_edge)
         rounds += 1
     solved = time.perf_counter()
 

@@ -20,6 +20,8 @@ solves the whole graph again, should they show an improving cycle.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import scipy.sparse as sp
 from numba import njit
@@ -336,21 +338,29 @@ def _reoptimise(
     return cancelled
 
 
+@dataclass(frozen=True)
+class Repair:
+    """What :func:`reoptimise` did: the assignment; the added pairs whose parts of the graph it gave up on (they got
+    too many pairs, or its searches there grew so large that solving the part again is cheaper; those parts keep the
+    previous pairs, for the caller to solve again); and, when it gave up on none, node potentials that certify the
+    assignment (residents, volunteers, then ``t`` at 0, as :func:`matcher.solver.certificate_potentials`)."""
+
+    assignment: Assignment
+    redo_edges: IntArray
+    potential: FloatArray | None
+
+
 def reoptimise(
     previous: Assignment,
-    distance: FloatArray,
+    potential: FloatArray,
     capacity: IntArray,
     resident: IntArray,
     volunteer: IntArray,
     score: FloatArray,
     first_new_edge: int,
-) -> tuple[Assignment, IntArray] | None:
-    """``previous`` (optimal on the pairs before ``first_new_edge``) re-optimised for the pairs added, from the
-    distances that certify it (:func:`matcher.solver.residual_distances`).
-
-    Returns the assignment and the added pairs whose parts of the graph it gave up on (they got too many pairs, or
-    its searches there grew so large that solving the part again is cheaper; those parts keep ``previous``'s pairs,
-    for the caller to solve again), or None should the distances not certify ``previous``.
+) -> Repair | None:
+    """``previous`` (optimal on the pairs before ``first_new_edge``) re-optimised for the pairs added, from node
+    potentials that certify it (:func:`matcher.solver.certificate_potentials`); None should they not certify it.
     """
     n_res, n_vol = len(previous.matched_edge), len(capacity)
     n_parts, part = connected_components(
@@ -362,10 +372,8 @@ def reoptimise(
     part_first = np.concatenate(([0], np.cumsum(np.bincount(part, minlength=n_parts))))
     matched_edge = previous.matched_edge.copy()
     load = np.bincount(volunteer[matched_edge[matched_edge >= 0]], minlength=n_vol).astype(np.int64)
-    # A volunteer t never reached has no pair but the added ones and no arc in: any potential >= t's (0) fits. Every
-    # part's own t starts at t's potential: the distances from one t are those from each part's own.
-    reached = np.isfinite(distance[:-1])
-    potential = np.concatenate((np.where(reached, distance[:-1], 0.0), np.full(n_parts, distance[-1])))
+    # Every part's own t starts at t's potential: potentials for one t are potentials for each part's own.
+    node_potential = np.concatenate((potential[:-1], np.full(n_parts, potential[-1])))
     res_edges = np.argsort(resident, kind="stable")
     vol_edges = np.argsort(volunteer, kind="stable")
     weight = previous.bonus + score
@@ -381,7 +389,7 @@ def reoptimise(
         weight,
         matched_edge,
         load,
-        potential,
+        node_potential,
         res_first,
         res_edges,
         n_res + volunteer[res_edges],
@@ -403,4 +411,9 @@ def reoptimise(
     left = given_up[part[:n_res]]
     matched_edge[left] = previous.matched_edge[left]
     redo = first_new_edge + np.flatnonzero(given_up[part[resident[first_new_edge:]]])
-    return Assignment(matched_edge, previous.bonus), redo
+    certifying = None
+    if len(redo) == 0:
+        # Each part shifted so that its t is at 0 again: then they are potentials for one t, and the pairs of the
+        # next round may join parts.
+        certifying = np.append(node_potential[: n_res + n_vol] - node_potential[n_res + n_vol + part], 0.0)
+    return Repair(Assignment(matched_edge, previous.bonus), redo, certifying)

@@ -332,16 +332,57 @@ def residual_distances(
     return _shortest_distances(sink + 1, sink, tail.astype(np.int64), head.astype(np.int64), cost, tolerance)
 
 
-def prices_of(distance: FloatArray, n_residents: int) -> tuple[FloatArray, FloatArray]:
-    """Dual prices (u per resident, p per volunteer) from :func:`residual_distances`.
+def certificate_potentials(distance: FloatArray, n_residents: int) -> FloatArray:
+    """Node potentials from :func:`residual_distances` (residents, volunteers, then ``t`` at 0) under which every
+    arc of the residual network costs at least 0, with each volunteer's no higher than ``t``'s.
 
-    They satisfy ``u[r] + p[v] >= bonus + score`` on every candidate pair (up to rounding), with
-    ``u, p >= 0`` and ``p[v] == 0`` for a volunteer with room left.
+    A volunteer's distance is above 0 only when it has room and no resident; its arc to ``t`` lets it go down to 0,
+    which clears more left-out pairs (and makes it the price 0 that LP duality gives a volunteer with room). A volunteer
+    ``t`` never reaches has no pair: 0 as well.
     """
-    resident_price = distance[:n_residents]
-    # A volunteer the network never reaches has no candidate pair; its price is 0.
-    volunteer_price = np.maximum(0.0, -distance[n_residents:-1])
-    return resident_price, volunteer_price
+    potential = distance.copy()
+    volunteers = potential[n_residents:-1]
+    volunteers[~(volunteers <= 0.0)] = 0.0
+    return potential
+
+
+def prices_of(potential: FloatArray, n_residents: int) -> tuple[FloatArray, FloatArray]:
+    """Dual prices (u per resident, p per volunteer) from node potentials with ``t`` at 0 (see
+    :func:`certificate_potentials`): a left-out pair improves the assignment only if ``bonus + score > u[r] + p[v]``,
+    the reduced cost of its arc below 0.
+    """
+    return potential[:n_residents], -potential[n_residents:-1]
+
+
+def potentials_certify(
+    assignment: Assignment,
+    capacity: IntArray,
+    resident: IntArray,
+    volunteer: IntArray,
+    score: FloatArray,
+    potential: FloatArray,
+) -> bool:
+    """Whether every arc of ``assignment``'s residual network (see :func:`residual_distances`) costs at least 0 (to
+    rounding) under ``potential`` (residents, volunteers, then ``t``): then no cycle is negative and the assignment
+    is optimal on its pairs, as a shortest-path computation would show."""
+    matched_edge = assignment.matched_edge
+    n_res = len(matched_edge)
+    weight = assignment.bonus + score
+    used = np.zeros(len(resident), dtype=bool)
+    used[matched_edge[matched_edge >= 0]] = True
+    load = np.bincount(volunteer[used], minlength=len(capacity))
+    at_resident, at_volunteer, at_t = potential[resident], potential[n_res + volunteer], potential[-1]
+    resident_potential, volunteer_potential = potential[:n_res], potential[n_res:-1]
+    slack = -1e-13 * (assignment.bonus + 2.0)
+    matched = matched_edge >= 0
+    return bool(
+        (-weight[~used] + at_resident[~used] - at_volunteer[~used] >= slack).all()
+        and (weight[used] + at_volunteer[used] - at_resident[used] >= slack).all()
+        and (resident_potential[matched] - at_t >= slack).all()
+        and (at_t - resident_potential[~matched] >= slack).all()
+        and (volunteer_potential[load < capacity] - at_t >= slack).all()
+        and (at_t - volunteer_potential[load > 0] >= slack).all()
+    )
 
 
 def dual_prices(
@@ -350,4 +391,5 @@ def dual_prices(
     """Dual prices (u per resident, p per volunteer) that certify ``assignment`` on its pairs (see
     :func:`prices_of`)."""
     distance = residual_distances(assignment, capacity, resident, volunteer, score)
-    return prices_of(distance, len(assignment.matched_edge))
+    n_res = len(assignment.matched_edge)
+    return prices_of(certificate_potentials(distance, n_res), n_res)

@@ -14,7 +14,13 @@ from matcher.candidates import build_candidates, residents_asking
 from matcher.encoding import Population, encode
 from matcher.engine import _could_improve, _improving_pairs
 from matcher.pairs import evaluate_block
-from matcher.solver import SCORE_TOLERANCE, dual_prices, residual_distances, solve_assignment
+from matcher.solver import (
+    SCORE_TOLERANCE,
+    certificate_potentials,
+    dual_prices,
+    residual_distances,
+    solve_assignment,
+)
 from matcher.validation import validate_residents, validate_rules, validate_volunteers
 from tests.matcher.strategies import PROPERTY_SETTINGS, Instance, medium_instances, scarce_instances
 
@@ -57,7 +63,8 @@ def test_the_bounds_clear_no_pair_that_breaks_the_certificate(instance: Instance
     kept = set(zip(graph.resident.tolist(), graph.volunteer.tolist(), strict=True))
 
     distance = residual_distances(assignment, pop.capacity, graph.resident, graph.volunteer, graph.score)
-    found_res, found_vol, _, _ = _improving_pairs(pop, graph, assignment, distance, pop.n_volunteers + 1, slack)
+    potential = certificate_potentials(distance, pop.n_residents)
+    found_res, found_vol, _, _ = _improving_pairs(pop, graph, assignment, potential, pop.n_volunteers + 1, slack)
 
     found = set(zip(found_res.tolist(), found_vol.tolist(), strict=True))
     assert len(found) == len(found_res)

@@ -14,7 +14,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from matcher import engine, repair
-from matcher.solver import Assignment, NotOptimal, residual_distances, solve_assignment
+from matcher.solver import (
+    Assignment,
+    NotOptimal,
+    certificate_potentials,
+    potentials_certify,
+    residual_distances,
+    solve_assignment,
+)
 from tests.matcher.strategies import PROPERTY_SETTINGS, Instance, medium_instances, scarce_instances
 from tests.matcher.test_properties import TOLERANCE, dense_optimum
 
@@ -67,7 +74,7 @@ def _previous(graph: Graph, first_new: int) -> tuple[Assignment, np.ndarray]:
         graph.n_res, graph.capacity, graph.resident[old], graph.volunteer[old], graph.score[old], solver="assignment"
     )
     distance = residual_distances(previous, graph.capacity, graph.resident[old], graph.volunteer[old], graph.score[old])
-    return previous, distance
+    return previous, certificate_potentials(distance, graph.n_res)
 
 
 @settings(PROPERTY_SETTINGS, max_examples=300)
@@ -83,9 +90,12 @@ def test_re_optimising_gives_the_optimum_of_solving_every_pair_again(case: tuple
         )
 
     assert outcome is not None
-    repaired, redo = outcome
+    repaired, redo = outcome.assignment, outcome.redo_edges
     assert len(redo) == 0
     _assert_feasible(repaired, graph)
+    # The potentials it leaves certify the result, as a shortest-path computation does (below).
+    assert outcome.potential is not None
+    assert potentials_certify(repaired, graph.capacity, graph.resident, graph.volunteer, graph.score, outcome.potential)
     fresh = solve_assignment(
         graph.n_res, graph.capacity, graph.resident, graph.volunteer, graph.score, solver="assignment"
     )
@@ -110,7 +120,7 @@ def test_a_part_that_would_cost_more_than_a_solve_keeps_its_pairs_for_the_caller
         )
 
     assert outcome is not None
-    repaired, redo = outcome
+    repaired, redo = outcome.assignment, outcome.redo_edges
     # Every search looks at an arc at least (its start volunteer has a pair, the added one), so each part with an
     # added pair that needed a search is given up; the given-up parts keep the previous pairs.
     assert set(redo.tolist()) <= set(range(first_new, len(graph.resident)))
@@ -143,10 +153,8 @@ def test_distances_that_do_not_certify_the_assignment_are_refused() -> None:
     assert repair.reoptimise(previous, np.zeros(2 + 2 + 1), capacity, resident, volunteer, score, 2) is None
 
 
-def _ignore_the_added_pairs(
-    previous: Assignment, _distance: np.ndarray, *_args: object
-) -> tuple[Assignment, np.ndarray]:
-    return previous, np.zeros(0, dtype=np.int64)
+def _ignore_the_added_pairs(previous: Assignment, potential: np.ndarray, *_args: object) -> repair.Repair:
+    return repair.Repair(previous, np.zeros(0, dtype=np.int64), potential)
 
 
 @settings(PROPERTY_SETTINGS, max_examples=20)
@@ -160,7 +168,8 @@ def test_a_repair_the_certificate_refutes_is_solved_again_from_scratch(instance:
         fresh_solves.append(solve.solver)
         return original_fresh(solve)
 
-    # A "repair" that ignores the pairs handed back leaves an improving cycle whenever one of them improves.
+    # A "repair" that ignores the pairs handed back leaves an improving cycle whenever one of them improves, and
+    # hands back potentials that do not certify it: the check catches that, and a solve of the graph puts it right.
     with (
         patch.object(engine, "reoptimise", _ignore_the_added_pairs),
         patch.object(engine._Solve, "fresh", counting_fresh),
