@@ -416,15 +416,22 @@ def rank_candidates(
 
 
 def _load_compiled_loops() -> None:
-    """Judge one pair, so that Numba loads the compiled loops of :mod:`matcher.kernel` (from its cache in
-    ``matcher/__pycache__``, or compiled afresh on a machine's first import, about 4 s) when the engine is imported,
-    not in the first run: a worker pays it once at start, and every job it forks inherits them."""
+    """Judge one pair and re-optimise one assignment, so that Numba loads the compiled loops of
+    :mod:`matcher.kernel` and :mod:`matcher.repair` (from its cache in ``matcher/__pycache__``, or compiled afresh on
+    a machine's first import, about 8 s) when the engine is imported, not in the first run: a worker pays it once at
+    start, and every job it forks inherits them."""
     volunteer = Volunteer(
         id=0, lat=52.04, lon=4.32, availability=frozenset({"mon-morning"}), programmes=frozenset({"buddy"})
     )
     resident = Resident(id=0, lat=52.04, lon=4.32, availability=frozenset({"mon-morning"}), programme="buddy")
     pop = encode([volunteer], [resident], DEFAULT_RULES)
     build_candidates(pop, 1, 1, threads=1)
+    # One resident on the worse of two volunteers, then the better pair added: one cycle to cancel.
+    capacity = np.ones(2, dtype=np.int64)
+    resident_of, volunteer_of, score = np.zeros(2, dtype=np.int64), np.arange(2, dtype=np.int64), np.array([0.2, 0.9])
+    first = solve_assignment(1, capacity, resident_of[:1], volunteer_of[:1], score[:1], solver="assignment")
+    distance = residual_distances(first, capacity, resident_of[:1], volunteer_of[:1], score[:1])
+    reoptimise(first, certificate_potentials(distance, 1), capacity, resident_of, volunteer_of, score, 1)
 
 
 _load_compiled_loops()

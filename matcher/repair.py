@@ -416,4 +416,11 @@ def reoptimise(
         # Each part shifted so that its t is at 0 again: then they are potentials for one t, and the pairs of the
         # next round may join parts.
         certifying = np.append(node_potential[: n_res + n_vol] - node_potential[n_res + n_vol + part], 0.0)
+        # A resident's only arc in is from its volunteer (or from t): raised to what that arc allows, its potential
+        # is as high as shortest paths would make it, and the next round clears as many left-out pairs. A resident
+        # that moved to a better pair would otherwise keep the lower potential of its old one.
+        matched = matched_edge >= 0
+        chosen = matched_edge[matched]
+        certifying[:n_res][matched] = weight[chosen] + certifying[n_res + volunteer[chosen]]
+        certifying[:n_res][~matched] = 0.0
     return Repair(Assignment(matched_edge, previous.bonus), redo, certifying)
