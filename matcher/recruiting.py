@@ -94,14 +94,17 @@ def _validate_recruits(recruits: Iterable[Volunteer], volunteers: Sequence[Volun
     return recruit_list
 
 
-def _feasible_pairs(pop: Population) -> tuple[IntArray, IntArray]:
-    """Every feasible (resident row, volunteer column) pair, judged by the engine's own blocks."""
+def _feasible_pairs(pop: Population, first_column: int, stop_column: int) -> tuple[IntArray, IntArray]:
+    """Every feasible (resident row, volunteer column) pair with a column from ``first_column`` up to
+    ``stop_column``, judged by the engine's own blocks."""
     found_rows: list[IntArray] = []
     found_cols: list[IntArray] = []
     for programme in range(len(pop.programmes)):
         rows = residents_asking(pop, programme)
         rows = rows[pop.resident_age_ok[rows]]
-        for block in blocks_within_reach(pop, programme, rows, eligible_volunteers(pop, programme)):
+        cols = eligible_volunteers(pop, programme)
+        cols = cols[(cols >= first_column) & (cols < stop_column)]
+        for block in blocks_within_reach(pop, programme, rows, cols):
             i, j = np.nonzero(np.isfinite(block.score))
             found_rows.append(block.rows[i])
             found_cols.append(block.cols[j])
@@ -232,10 +235,11 @@ def evaluate_recruits(
 
     n_res, n_vol = len(resident_list), len(volunteer_list)
     pop = encode((*volunteer_list, *recruit_list), resident_list, rules)
-    pair_rows, pair_cols = _feasible_pairs(pop)
-    real = pair_cols < n_vol
-    residents_of = _Adjacency.build(pair_cols[real], pair_rows[real], n_vol)
-    fits_recruit = _Adjacency.build(pair_cols[~real] - n_vol, pair_rows[~real], len(recruit_list))
+    recruit_rows, recruit_cols = _feasible_pairs(pop, n_vol, n_vol + len(recruit_list))
+    fits_recruit = _Adjacency.build(recruit_cols - n_vol, recruit_rows, len(recruit_list))
+    # Every feasible pair of the volunteers, for the alternating paths: only judged should a recruit need them (a
+    # recruit with room for one that fits a waiting resident never does), as it is most of the work over a region.
+    residents_of: _Adjacency | None = None
 
     resident_row = {r.id: i for i, r in enumerate(resident_list)}
     volunteer_row = {v.id: i for i, v in enumerate(volunteer_list)}
@@ -247,7 +251,15 @@ def evaluate_recruits(
             )
         held_by[resident_row[proposal.resident_id]] = volunteer_row[proposal.volunteer_id]
     waiting = held_by < 0
-    without_feasible = waiting & (np.bincount(pair_rows[real], minlength=n_res) == 0)
+    # The baseline's explanations count each waiting resident's feasible volunteers already.
+    without_feasible = np.zeros(n_res, dtype=bool)
+    if len(baseline.unmatched) != int(waiting.sum()):
+        raise MatcherInputError("baseline: its waiting residents are not those of this input")
+    for unmatched in baseline.unmatched:
+        row = resident_row.get(unmatched.resident_id)
+        if row is None or not waiting[row]:
+            raise MatcherInputError(f"baseline: waiting resident {unmatched.resident_id!r} is not of this input")
+        without_feasible[row] = unmatched.feasible_volunteers == 0
 
     outcomes: list[RecruitOutcome] = []
     reruns = rerun_residents = 0
@@ -260,6 +272,9 @@ def evaluate_recruits(
             if use_bounds and lower == recruit.capacity:
                 gain = lower
             else:
+                if residents_of is None:
+                    pair_rows, pair_cols = _feasible_pairs(pop, 0, n_vol)
+                    residents_of = _Adjacency.build(pair_cols, pair_rows, n_vol)
                 part_residents, part_volunteers = _alternating_reach(fits, held_by, residents_of, n_vol)
                 reached_waiting = int((part_residents & waiting).sum())
                 # A path that reaches a waiting resident is an augmenting path: one more match at least.

@@ -351,3 +351,17 @@ def test_a_baseline_of_other_people_is_refused() -> None:
         evaluate_recruits([here], [], [], baseline=stranger)
     with pytest.raises(MatcherInputError, match="baseline"):
         evaluate_recruits([here], [], [], baseline="run")  # type: ignore[arg-type]
+
+
+def test_a_baseline_whose_waiting_residents_are_not_this_inputs_is_refused() -> None:
+    # The report takes who has no feasible volunteer from the baseline's explanations: they must be this input's.
+    here = _volunteer("hier", PC4_2284)
+    waiting = [_resident("een", PC4_2284), _resident("twee", PC4_2284)]
+    run = propose_matches([here], waiting)
+    assert len(run.unmatched) == 1
+    other = propose_matches([here], [*waiting, _resident("drie", PC4_2284)])
+
+    with pytest.raises(MatcherInputError, match="baseline"):
+        evaluate_recruits([here], waiting, [], baseline=other)
+    with pytest.raises(MatcherInputError, match="baseline"):
+        evaluate_recruits([here], waiting, [], baseline=replace(run, unmatched=()))
