@@ -338,7 +338,7 @@ def propose_matches(
                 distance = residual_distances(assignment, pop.capacity, graph.resident, graph.volunteer, graph.score)
             except NotOptimal:
                 if repaired:
-                    # The repair's prices drifted by more than rounding: the whole graph is solved again.
+                    # What the repair left is not optimal after all (rounding, or a fault): solve the whole graph.
                     assignment, repaired = solve.fresh(), False
                     continue
                 if solve.solver == "assignment":

@@ -8,14 +8,16 @@ reduced cost ``c(x, y) + d(x) - d(y)`` is at least 0. Only the added pairs' arcs
 is the old one with the negative cycles through them cancelled. Each added arc ``r -> v`` with reduced cost
 ``-delta < 0`` is taken in turn: a Dijkstra search from ``v`` on reduced costs, which never looks further than
 ``delta``, either reaches ``r`` at a distance ``L < delta`` (the cycle ``v ~> r -> v`` is negative: one unit goes
-round it) or shows there is no such cycle. Raising the settled nodes' potentials by their distance, capped at
-``min(L, delta)``, then leaves every arc, the added one included, at a reduced cost of at least 0 (the successive
+round it) or shows there is no such cycle. Adding to each settled node's potential its distance minus
+``min(L, delta)`` then leaves every arc, the added one included, at a reduced cost of at least 0 (the successive
 shortest path method's potential update), so the next added arc starts from valid potentials again and, once all are
 taken, no negative cycle is left: the assignment is optimal on all candidate pairs. The search stays near the added
-pair, as its bound is the pair's small violation.
+pair, as its bound is the pair's small violation; where it cannot (see :data:`ARCS_PER_PAIR`), the part is left to
+be solved again.
 
-The engine does not trust this alone: its certificate computes the prices again from scratch (Bellman-Ford) and
-solves the whole graph again, should they show an improving cycle.
+The engine does not trust this alone: it checks the potentials left here arc by arc
+(:func:`matcher.solver.potentials_certify`), computes them from scratch (Bellman-Ford) when they do not check out,
+and solves the whole graph again should those show an improving cycle.
 """
 
 from __future__ import annotations

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from typing import Any
 
 from flask import Flask
 from flask_babel import format_date, format_datetime, format_decimal, get_locale, ngettext
+from jinja2 import pass_context
+from jinja2.runtime import Context
 
 from webapp import catalogue, enums
 from webapp import labels as enum_labels
@@ -65,8 +67,21 @@ def moment_label(offset: Offset | None) -> str:
     return ngettext("%(num)d maand", "%(num)d maanden", offset.months)
 
 
+def _counts_grouped(ngettext_of_jinja: Callable[..., str]) -> Callable[..., str]:
+    """Jinja's ngettext with the count shown as :func:`number` shows it ("44.014 bewoners"); the templates' plural
+    messages take their count as ``%(num)s``."""
+
+    @pass_context
+    def counted(context: Context, singular: str, plural: str, count: int, **variables: Any) -> str:
+        variables.setdefault("num", number(count))
+        return ngettext_of_jinja(context, singular, plural, count, **variables)
+
+    return counted
+
+
 def register(app: Flask) -> None:
     app.jinja_env.filters.update(km=km, number=number, when=when)
+    app.jinja_env.globals["ngettext"] = _counts_grouped(app.jinja_env.globals["ngettext"])
 
     # Globals rather than a context processor: imported form macros see globals, not the request context.
     app.jinja_env.globals.update(
