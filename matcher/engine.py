@@ -418,7 +418,7 @@ def rank_candidates(
 def _load_compiled_loops() -> None:
     """Judge one pair and re-optimise one assignment, so that Numba loads the compiled loops of
     :mod:`matcher.kernel` and :mod:`matcher.repair` (from its cache in ``matcher/__pycache__``, or compiled afresh on
-    a machine's first import, about 8 s) when the engine is imported, not in the first run: a worker pays it once at
+    a machine's first import, about 10 s) when the engine is imported, not in the first run: a worker pays it once at
     start, and every job it forks inherits them."""
     volunteer = Volunteer(
         id=0, lat=52.04, lon=4.32, availability=frozenset({"mon-morning"}), programmes=frozenset({"buddy"})
