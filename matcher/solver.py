@@ -383,13 +383,3 @@ def potentials_certify(
         and (volunteer_potential[load < capacity] - at_t >= slack).all()
         and (at_t - volunteer_potential[load > 0] >= slack).all()
     )
-
-
-def dual_prices(
-    assignment: Assignment, capacity: IntArray, resident: IntArray, volunteer: IntArray, score: FloatArray
-) -> tuple[FloatArray, FloatArray]:
-    """Dual prices (u per resident, p per volunteer) that certify ``assignment`` on its pairs (see
-    :func:`prices_of`)."""
-    distance = residual_distances(assignment, capacity, resident, volunteer, score)
-    n_res = len(assignment.matched_edge)
-    return prices_of(certificate_potentials(distance, n_res), n_res)

@@ -17,7 +17,7 @@ from matcher.pairs import evaluate_block
 from matcher.solver import (
     SCORE_TOLERANCE,
     certificate_potentials,
-    dual_prices,
+    prices_of,
     residual_distances,
     solve_assignment,
 )
@@ -56,14 +56,12 @@ def test_the_bounds_clear_no_pair_that_breaks_the_certificate(instance: Instance
     pop = _population(instance)
     graph = build_candidates(pop, 1, 0)
     assignment = solve_assignment(pop.n_residents, pop.capacity, graph.resident, graph.volunteer, graph.score)
-    resident_price, volunteer_price = dual_prices(
-        assignment, pop.capacity, graph.resident, graph.volunteer, graph.score
-    )
+    distance = residual_distances(assignment, pop.capacity, graph.resident, graph.volunteer, graph.score)
+    potential = certificate_potentials(distance, pop.n_residents)
+    resident_price, volunteer_price = prices_of(potential, pop.n_residents)
     threshold = resident_price - assignment.bonus + SCORE_TOLERANCE - slack
     kept = set(zip(graph.resident.tolist(), graph.volunteer.tolist(), strict=True))
 
-    distance = residual_distances(assignment, pop.capacity, graph.resident, graph.volunteer, graph.score)
-    potential = certificate_potentials(distance, pop.n_residents)
     found_res, found_vol, _, _ = _improving_pairs(pop, graph, assignment, potential, pop.n_volunteers + 1, slack)
 
     found = set(zip(found_res.tolist(), found_vol.tolist(), strict=True))
