@@ -94,6 +94,7 @@ def _visit(
     at: float,
     limit: float,
     zero: float,
+    tolerance: float,
     distance: np.ndarray,
     settled: np.ndarray,
     parent: np.ndarray,
@@ -106,13 +107,16 @@ def _visit(
     stack: np.ndarray,
 ) -> int:
     """Reach ``y`` from ``x`` (settled at ``at``) over an arc of reduced cost ``reduced``, pair ``e`` (-1: an arc
-    of t's); returns the new count of nodes touched.
+    of t's); returns the new count of nodes touched, or -1 when the arc costs less than ``-tolerance`` (the
+    potentials do not certify the assignment).
 
     An arc that costs nothing settles ``y`` at once (it cannot be reached any sooner) and puts it on ``stack``:
     where volunteers are ample, the volunteers with room and their residents are all a step of nothing from
     ``t``, and a heap of them all would cost more than the search. ``sizes`` holds the heap's size and the
     stack's.
     """
+    if reduced < -tolerance:
+        return -1
     if settled[y]:
         return n_touched
     step = at + max(reduced, 0.0)
@@ -234,21 +238,21 @@ def _reoptimise(
                             continue
                         y = res_heads[k]
                         reduced = -res_weights[k] + potential[x] - potential[y]
-                        if reduced < -tolerance:
-                            return _PRICES_INVALID
                         n_touched = _visit(
-                            y, reduced, x, e, at, limit, zero, distance, settled, parent, parent_edge, touched,
-                            n_touched, heap, position, sizes, stack,
+                            y, reduced, x, e, at, limit, zero, tolerance, distance, settled, parent, parent_edge,
+                            touched, n_touched, heap, position, sizes, stack,
                         )  # fmt: skip
+                        if n_touched < 0:
+                            return _PRICES_INVALID
                     if mine >= 0:
                         y = t0 + component[x]
                         reduced = potential[x] - potential[y]
-                        if reduced < -tolerance:
-                            return _PRICES_INVALID
                         n_touched = _visit(
-                            y, reduced, x, -1, at, limit, zero, distance, settled, parent, parent_edge, touched,
-                            n_touched, heap, position, sizes, stack,
+                            y, reduced, x, -1, at, limit, zero, tolerance, distance, settled, parent, parent_edge,
+                            touched, n_touched, heap, position, sizes, stack,
                         )  # fmt: skip
+                        if n_touched < 0:
+                            return _PRICES_INVALID
                 elif x < t0:
                     # Volunteer x: to the residents it is matched with; to t if it has room.
                     v = x - n_res
@@ -259,21 +263,21 @@ def _reoptimise(
                         if matched_edge[y] != e:
                             continue
                         reduced = vol_weights[k] + potential[x] - potential[y]
-                        if reduced < -tolerance:
-                            return _PRICES_INVALID
                         n_touched = _visit(
-                            y, reduced, x, e, at, limit, zero, distance, settled, parent, parent_edge, touched,
-                            n_touched, heap, position, sizes, stack,
+                            y, reduced, x, e, at, limit, zero, tolerance, distance, settled, parent, parent_edge,
+                            touched, n_touched, heap, position, sizes, stack,
                         )  # fmt: skip
+                        if n_touched < 0:
+                            return _PRICES_INVALID
                     if load[v] < capacity[v]:
                         y = t0 + component[x]
                         reduced = potential[x] - potential[y]
-                        if reduced < -tolerance:
-                            return _PRICES_INVALID
                         n_touched = _visit(
-                            y, reduced, x, -1, at, limit, zero, distance, settled, parent, parent_edge, touched,
-                            n_touched, heap, position, sizes, stack,
+                            y, reduced, x, -1, at, limit, zero, tolerance, distance, settled, parent, parent_edge,
+                            touched, n_touched, heap, position, sizes, stack,
                         )  # fmt: skip
+                        if n_touched < 0:
+                            return _PRICES_INVALID
                 else:
                     # From t the goal is often a step of nothing away (its volunteer has room): then it is settled
                     # at once, before t's arcs to every volunteer in use spread the search over the whole town.
@@ -283,16 +287,20 @@ def _reoptimise(
                         reduced = potential[x] - potential[via]
                         if reduced <= zero:
                             n_touched = _visit(
-                                via, reduced, x, -1, at, limit, zero, distance, settled, parent, parent_edge,
+                                via, reduced, x, -1, at, limit, zero, tolerance, distance, settled, parent, parent_edge,
                                 touched, n_touched, heap, position, sizes, stack,
                             )  # fmt: skip
+                            if n_touched < 0:
+                                return _PRICES_INVALID
                             if via != goal and settled[via]:
                                 reduced = weight[mine] + potential[via] - potential[goal]
                                 if reduced <= zero:
                                     n_touched = _visit(
-                                        goal, reduced, via, mine, at, limit, zero, distance, settled, parent,
+                                        goal, reduced, via, mine, at, limit, zero, tolerance, distance, settled, parent,
                                         parent_edge, touched, n_touched, heap, position, sizes, stack,
                                     )  # fmt: skip
+                                    if n_touched < 0:
+                                        return _PRICES_INVALID
                             if settled[goal]:
                                 continue  # the goal is on top of the stack
                     # t: to every unmatched resident of its part, and to every volunteer of it with a unit in use.
@@ -301,12 +309,12 @@ def _reoptimise(
                         y = component_members[k]
                         if (matched_edge[y] < 0) if y < n_res else (load[y - n_res] > 0):
                             reduced = potential[x] - potential[y]
-                            if reduced < -tolerance:
-                                return _PRICES_INVALID
                             n_touched = _visit(
-                                y, reduced, x, -1, at, limit, zero, distance, settled, parent, parent_edge, touched,
-                                n_touched, heap, position, sizes, stack,
+                                y, reduced, x, -1, at, limit, zero, tolerance, distance, settled, parent, parent_edge,
+                                touched, n_touched, heap, position, sizes, stack,
                             )  # fmt: skip
+                            if n_touched < 0:
+                                return _PRICES_INVALID
 
         if reached:
             # One unit round the cycle start ~> goal -> start, walking back from goal; the added pair last.
