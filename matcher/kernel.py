@@ -181,7 +181,7 @@ def judge_block(
     col_languages = np.empty((n_cols, vol_languages.shape[1]), dtype=vol_languages.dtype)
     col_language_count = np.empty(n_cols, dtype=vol_language_count.dtype)
     col_gender = np.empty(n_cols, dtype=vol_gender.dtype)
-    col_open = np.empty(n_cols, dtype=np.bool_)  # fits the programme's age rule and has room
+    col_has_room = np.empty(n_cols, dtype=np.bool_)
     col_age_ok = np.empty(n_cols, dtype=np.bool_)
     for b in range(n_cols):
         v = cols[b]
@@ -194,7 +194,7 @@ def judge_block(
         col_language_count[b] = vol_language_count[v]
         col_gender[b] = vol_gender[v]
         col_age_ok[b] = vol_age_ok[v]
-        col_open[b] = vol_has_room[v]
+        col_has_room[b] = vol_has_room[v]
     for a in range(len(rows)):
         r = rows[a]
         x, y, z = res_xyz[r, 0], res_xyz[r, 1], res_xyz[r, 2]
@@ -255,7 +255,7 @@ def judge_block(
                 if has_excluded and excluded[a, b]:
                     code = _EXCLUDED
                     break
-                if not col_open[b]:
+                if not col_has_room[b]:
                     code = _CAPACITY
                     break
                 if counting and min_score <= 0.0:
